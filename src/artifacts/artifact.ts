@@ -1,0 +1,112 @@
+/**
+ * One distribution file, inspected: its file name parsed, its metadata read and validated, its
+ * digests computed. Inspection never throws for a bad file: problems are collected as one-line
+ * findings so `check` can report every file and a publish can refuse the whole set up front.
+ */
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseDistFilename, type DistFilename } from './filename.js';
+import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
+import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata } from './read-metadata.js';
+import { digestFile, type Digests } from './digests.js';
+import { validateAgainstFilename, validateMetadata } from './validate.js';
+
+export interface Artifact {
+  path: string;
+  filename: string;
+  size: number;
+  dist: DistFilename;
+  /** The upload form's `filetype`. */
+  filetype: 'bdist_wheel' | 'sdist';
+  /** The upload form's `pyversion`: the wheel's python tag(s) as written, `source` for sdists. */
+  pyversion: string;
+  /** Project name and version as the metadata states them. */
+  name: string;
+  version: string;
+  metadata: CoreMetadata;
+  metadataPath: string;
+  digests: Digests;
+}
+
+export interface Inspection {
+  path: string;
+  filename: string;
+  size: number;
+  errors: string[];
+  warnings: string[];
+  /** Present when the file could be read; a file with errors may still have one. */
+  artifact?: Artifact;
+}
+
+export interface InspectOptions {
+  metadataSizeCap?: number;
+}
+
+export async function inspectArtifact(path: string, options: InspectOptions = {}): Promise<Inspection> {
+  const filename = basename(path);
+  const result: Inspection = { path, filename, size: 0, errors: [], warnings: [] };
+  try {
+    result.size = (await stat(path)).size;
+  } catch (err) {
+    result.errors.push(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return result;
+  }
+  const parsed = parseDistFilename(filename);
+  if (!parsed.ok) {
+    result.errors.push(parsed.problem);
+    return result;
+  }
+  if (result.size === 0) {
+    result.errors.push('the file is empty');
+    return result;
+  }
+  const dist = parsed.value;
+  let metadataText: string;
+  let metadataPath: string;
+  let digests: Digests;
+  try {
+    // Independent reads of the same file: run them side by side.
+    const [metadataFile, digested] = await Promise.all([
+      readDistMetadata(path, dist, options.metadataSizeCap ?? METADATA_SIZE_CAP),
+      digestFile(path),
+    ]);
+    metadataText = metadataFile.text;
+    metadataPath = metadataFile.path;
+    digests = digested;
+  } catch (err) {
+    if (err instanceof ArchiveProblem) {
+      result.errors.push(err.message);
+      return result;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    result.errors.push(`cannot read the file (${code ?? (err as Error).message})`);
+    return result;
+  }
+
+  const metadata = parseCoreMetadata(metadataText);
+  const own = validateMetadata(metadata);
+  const named = validateAgainstFilename(metadata, dist);
+  result.errors.push(...own.errors.map((e) => `${metadataPath}: ${e}`), ...named.errors);
+  result.warnings.push(...own.warnings.map((w) => `${metadataPath}: ${w}`), ...named.warnings);
+
+  result.artifact = {
+    path,
+    filename,
+    size: result.size,
+    dist,
+    filetype: dist.kind === 'wheel' ? 'bdist_wheel' : 'sdist',
+    pyversion: dist.kind === 'wheel' ? dist.pythonTags.join('.') : 'source',
+    name: metadata.single.name ?? dist.namePart,
+    version: metadata.single.version ?? dist.version,
+    metadata,
+    metadataPath,
+    digests,
+  };
+  return result;
+}
+
+/** Upload order: wheels before sdists (as twine and uv do), then by file name. */
+export function uploadOrder<T extends { filename: string }>(items: readonly T[]): T[] {
+  const rank = (f: string) => (f.toLowerCase().endsWith('.whl') ? 0 : 1);
+  return [...items].sort((a, b) => rank(a.filename) - rank(b.filename) || a.filename.localeCompare(b.filename, 'en'));
+}

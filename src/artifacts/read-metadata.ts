@@ -1,0 +1,207 @@
+/**
+ * Reading the core-metadata file out of a distribution without unpacking it:
+ * - wheels (and legacy .zip sdists) with yauzl: the central directory, then that one entry;
+ * - .tar.gz sdists with tar-stream over a gunzip stream: the whole archive is walked once, so a
+ *   duplicated PKG-INFO or a truncated file is caught before anything is uploaded.
+ * The metadata is capped (16 MiB) so a zip or tar bomb cannot eat memory.
+ */
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import tar from 'tar-stream';
+import type { DistFilename } from './filename.js';
+import { normalizeName } from './filename.js';
+import { versionKey } from './pep440.js';
+
+export const METADATA_SIZE_CAP = 16 * 1024 * 1024;
+
+/** A problem with the archive, phrased for the user; the caller adds the file name. */
+export class ArchiveProblem extends Error {}
+
+export interface MetadataFile {
+  /** Path of the metadata file inside the archive. */
+  path: string;
+  text: string;
+}
+
+export async function readDistMetadata(path: string, dist: DistFilename, cap = METADATA_SIZE_CAP): Promise<MetadataFile> {
+  if (dist.kind === 'wheel') return readWheelMetadata(path, dist.namePart, dist.version, cap);
+  if (dist.format === 'zip') return readZipSdistMetadata(path, cap);
+  return readTarSdistMetadata(path, cap);
+}
+
+function decodeUtf8(bytes: Buffer, where: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ArchiveProblem(`${where} is not valid UTF-8`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// zip (wheels, legacy zip sdists)
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
+      else resolve(zip);
+    });
+  });
+}
+
+async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve(entries));
+    zip.once('error', (err: Error) => reject(new ArchiveProblem(`corrupt zip archive (${err.message})`)));
+    zip.readEntry();
+  });
+}
+
+async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number): Promise<Buffer> {
+  if (entry.uncompressedSize > cap) {
+    throw new ArchiveProblem(`${entry.fileName} is ${entry.uncompressedSize} bytes, over the ${cap}-byte limit for metadata`);
+  }
+  const stream = await new Promise<Readable>((resolve, reject) => {
+    zip.openReadStream(entry, (err, s) => (err || !s ? reject(new ArchiveProblem(`cannot read ${entry.fileName} (${err?.message})`)) : resolve(s)));
+  });
+  try {
+    return await collect(stream, cap, entry.fileName);
+  } catch (err) {
+    if (err instanceof ArchiveProblem) throw err;
+    throw new ArchiveProblem(`cannot read ${entry.fileName} (${(err as Error).message})`);
+  }
+}
+
+async function withZip<T>(path: string, use: (zip: yauzl.ZipFile, entries: yauzl.Entry[]) => Promise<T>): Promise<T> {
+  const zip = await openZip(path);
+  try {
+    return await use(zip, await listZipEntries(zip));
+  } finally {
+    zip.close();
+  }
+}
+
+async function readWheelMetadata(path: string, namePart: string, version: string, cap: number): Promise<MetadataFile> {
+  return withZip(path, async (zip, entries) => {
+    const distInfoDirs = new Set<string>();
+    for (const entry of entries) {
+      const top = /^([^/]+\.dist-info)\//.exec(entry.fileName)?.[1];
+      if (top) distInfoDirs.add(top);
+    }
+    if (distInfoDirs.size === 0) throw new ArchiveProblem('no .dist-info folder in the wheel (METADATA missing)');
+    if (distInfoDirs.size > 1) {
+      throw new ArchiveProblem(`several .dist-info folders in the wheel (${[...distInfoDirs].sort().join(', ')})`);
+    }
+    const distInfo = [...distInfoDirs][0] ?? '';
+    const stem = distInfo.slice(0, -'.dist-info'.length);
+    const dash = stem.lastIndexOf('-');
+    const dirName = stem.slice(0, dash);
+    const dirVersion = stem.slice(dash + 1);
+    if (dash <= 0 || normalizeName(dirName) !== normalizeName(namePart) || versionKey(dirVersion) !== versionKey(version)) {
+      throw new ArchiveProblem(`the wheel's ${distInfo} folder does not match its file name (expected ${namePart}-${version}.dist-info)`);
+    }
+    const wanted = `${distInfo}/METADATA`;
+    const matches = entries.filter((e) => e.fileName === wanted);
+    if (matches.length === 0) throw new ArchiveProblem(`${wanted} is missing`);
+    if (matches.length > 1) throw new ArchiveProblem(`${wanted} appears ${matches.length} times in the archive`);
+    const bytes = await readZipEntry(zip, matches[0] as yauzl.Entry, cap);
+    return { path: wanted, text: decodeUtf8(bytes, wanted) };
+  });
+}
+
+async function readZipSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
+  return withZip(path, async (zip, entries) => {
+    const tops = new Set(entries.map((e) => e.fileName.split('/')[0]).filter((t) => t !== undefined && t !== ''));
+    if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
+    const pkgInfos = entries.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.fileName));
+    if (pkgInfos.length === 0) throw new ArchiveProblem('no PKG-INFO in the top-level folder of the sdist');
+    if (pkgInfos.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${pkgInfos.length} times in the sdist`);
+    const entry = pkgInfos[0] as yauzl.Entry;
+    const bytes = await readZipEntry(zip, entry, cap);
+    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// tar.gz sdists
+
+async function readTarSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
+  const extract = tar.extract();
+  const tops = new Set<string>();
+  const found: MetadataFile[] = [];
+  let problem: ArchiveProblem | undefined;
+
+  extract.on('entry', (header, stream, next) => {
+    const name = header.name.replace(/^(\.\/)+/, '');
+    const parts = name.split('/').filter((p) => p !== '');
+    if (parts[0] !== undefined) tops.add(parts[0]);
+    const isPkgInfo = parts.length === 2 && parts[1] === 'PKG-INFO';
+    if (!isPkgInfo || problem) {
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+    if (header.type !== 'file' && header.type !== 'contiguous-file') {
+      const kind = header.type === 'symlink' ? 'a symbolic link' : header.type === 'link' ? 'a hard link' : `a ${header.type}`;
+      problem = new ArchiveProblem(`${name} is ${kind}, not a regular file`);
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+    if ((header.size ?? 0) > cap) {
+      problem = new ArchiveProblem(`${name} is ${header.size} bytes, over the ${cap}-byte limit for metadata`);
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+    collect(stream as AsyncIterable<Buffer>, cap, name).then(
+      (bytes) => {
+        try {
+          found.push({ path: name, text: decodeUtf8(bytes, name) });
+        } catch (err) {
+          problem = err as ArchiveProblem;
+        }
+        next();
+      },
+      (err: unknown) => next(err as Error),
+    );
+  });
+
+  try {
+    await pipeline(createReadStream(path), createGunzip(), extract);
+  } catch (err) {
+    if (err instanceof ArchiveProblem) throw err;
+    const message = (err as Error).message;
+    if (/unexpected end|incorrect header check|invalid|unexpected eof/i.test(message)) {
+      throw new ArchiveProblem(`not a valid .tar.gz archive (truncated or corrupt: ${message})`);
+    }
+    throw new ArchiveProblem(`cannot read the .tar.gz archive (${message})`);
+  }
+  if (problem) throw problem;
+  if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
+  if (found.length === 0) throw new ArchiveProblem('no PKG-INFO in the top-level folder of the sdist');
+  if (found.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${found.length} times in the sdist`);
+  return found[0] as MetadataFile;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function collect(stream: AsyncIterable<Buffer | Uint8Array>, cap: number, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    // The declared size can lie (zip bomb): enforce the cap on what actually comes out.
+    if (size > cap) throw new ArchiveProblem(`${name} is over the ${cap}-byte limit for metadata`);
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,185 @@
+/**
+ * What twine checks before it uploads (packaging's `Metadata.from_raw` validators) and what
+ * `twine check` warns about. Errors stop a publish; warnings are shown and fail only `check --strict`.
+ */
+import { fileNameComponent, normalizeName, type DistFilename } from './filename.js';
+import {
+  KNOWN_HEADERS,
+  METADATA_VERSIONS,
+  compareMetadataVersions,
+  fieldSpec,
+  type CoreMetadata,
+  type FieldKey,
+  type MultiField,
+  type SingleField,
+} from './metadata.js';
+import { isValidVersion, versionKey } from './pep440.js';
+
+export interface Findings {
+  errors: string[];
+  warnings: string[];
+}
+
+// packaging / Warehouse: `^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$`, case-insensitive.
+const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
+const CONTENT_TYPES = new Set(['text/plain', 'text/x-rst', 'text/markdown']);
+const MARKDOWN_VARIANTS = new Set(['GFM', 'CommonMark']);
+
+/** Validates parsed metadata on its own (no file name involved). */
+export function validateMetadata(meta: CoreMetadata): Findings {
+  const errors = [...meta.problems];
+  const warnings: string[] = [];
+  for (const header of meta.unknownHeaders) {
+    // twine 6.1+ refuses unknown headers; no server reads them from the file, so we only warn.
+    warnings.push(`unrecognised metadata field '${header}' (ignored)`);
+  }
+
+  const metadataVersion = meta.single.metadata_version;
+  if (metadataVersion === undefined) {
+    errors.push("'metadata-version' is a required field");
+  } else if (!(METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
+    errors.push(`'${metadataVersion}' is not a valid metadata version (supported: ${METADATA_VERSIONS.join(', ')})`);
+  }
+
+  const name = meta.single.name;
+  if (name === undefined || name.trim() === '') errors.push("'name' is a required field");
+  else if (!PROJECT_NAME.test(name)) errors.push(`'${name}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
+
+  const version = meta.single.version;
+  if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
+  else if (!isValidVersion(version)) errors.push(`'${version}' is an invalid value for Version (not PEP 440)`);
+
+  const contentType = meta.single.description_content_type;
+  if (contentType !== undefined) {
+    const problem = checkContentType(contentType);
+    if (problem) errors.push(problem);
+  }
+
+  if (metadataVersion !== undefined && (METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
+    for (const key of presentFields(meta)) {
+      const spec = fieldSpec(key);
+      // License-File under metadata < 2.4 is what setuptools writes; twine drops it instead of failing.
+      if (!spec || key === 'license_files') continue;
+      if (compareMetadataVersions(spec.added, metadataVersion) > 0) {
+        errors.push(`${spec.header} introduced in metadata version ${spec.added}, not ${metadataVersion}`);
+      }
+    }
+  }
+
+  for (const dynamic of meta.multi.dynamic ?? []) {
+    const lower = dynamic.toLowerCase();
+    if (lower === 'name' || lower === 'version' || lower === 'metadata-version') {
+      errors.push(`'${dynamic}' is not allowed as a dynamic field`);
+    } else if (!KNOWN_HEADERS.has(lower)) {
+      errors.push(`'${dynamic}' is not a valid dynamic field`);
+    }
+  }
+
+  const labels = new Set<string>();
+  for (const entry of meta.multi.project_urls ?? []) {
+    const comma = entry.indexOf(',');
+    const label = (comma === -1 ? entry : entry.slice(0, comma)).trim();
+    const url = comma === -1 ? '' : entry.slice(comma + 1).trim();
+    if (comma === -1 || url === '') errors.push(`Project-URL '${entry}' must be 'Label, URL'`);
+    else if (label.length > 32) errors.push(`Project-URL label '${label}' is longer than 32 characters`);
+    if (labels.has(label)) errors.push(`Project-URL label '${label}' is used more than once`);
+    labels.add(label);
+  }
+
+  for (const requirement of meta.multi.requires_dist ?? []) {
+    if (!looksLikeRequirement(requirement)) errors.push(`'${requirement}' is an invalid value for Requires-Dist (not PEP 508)`);
+  }
+  const requiresPython = meta.single.requires_python;
+  if (requiresPython !== undefined && !isSpecifierSet(requiresPython)) {
+    errors.push(`'${requiresPython}' is an invalid value for Requires-Python (not a PEP 440 specifier)`);
+  }
+
+  // What `twine check` warns about.
+  const description = meta.single.description;
+  if (description === undefined || description.trim() === '' || description.trim() === 'UNKNOWN') {
+    warnings.push('`long_description` missing.');
+  }
+  if (contentType === undefined) {
+    warnings.push('`long_description_content_type` missing. defaulting to `text/x-rst`.');
+  }
+  return { errors, warnings };
+}
+
+/** The file name must agree with the metadata it carries (twine via Warehouse; uv). */
+export function validateAgainstFilename(meta: CoreMetadata, dist: DistFilename): Findings {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const name = meta.single.name;
+  const version = meta.single.version;
+  if (name !== undefined && normalizeName(name) !== dist.name) {
+    errors.push(`the file name says project '${dist.namePart}' but the metadata says '${name}'`);
+  }
+  if (version !== undefined && isValidVersion(version) && versionKey(dist.version) !== versionKey(version)) {
+    errors.push(`the file name says version '${dist.version}' but the metadata says '${version}'`);
+  }
+  if (dist.kind === 'sdist') {
+    if (dist.format === 'zip') {
+      warnings.push('legacy .zip source distribution (PEP 625 asks for .tar.gz; PyPI refuses .zip sdists)');
+    } else if (!dist.pep625 && name !== undefined) {
+      warnings.push(
+        `legacy source distribution name (PEP 625 expects '${fileNameComponent(name)}-${version ?? dist.version}.tar.gz' with the normalised name and version)`,
+      );
+    }
+  }
+  return { errors, warnings };
+}
+
+function presentFields(meta: CoreMetadata): FieldKey[] {
+  const single = Object.keys(meta.single) as SingleField[];
+  const multi = (Object.keys(meta.multi) as MultiField[]).filter((k) => (meta.multi[k]?.length ?? 0) > 0);
+  return [...single, ...multi];
+}
+
+function checkContentType(value: string): string | undefined {
+  const [type = '', ...params] = value.split(';').map((p) => p.trim());
+  const lowerType = type.toLowerCase();
+  if (!CONTENT_TYPES.has(lowerType)) {
+    return `'${value}' is an invalid value for Description-Content-Type (use text/plain, text/x-rst or text/markdown)`;
+  }
+  for (const param of params) {
+    if (param === '') continue;
+    const eq = param.indexOf('=');
+    const key = (eq === -1 ? param : param.slice(0, eq)).trim().toLowerCase();
+    const val = (eq === -1 ? '' : param.slice(eq + 1)).trim().replace(/^"(.*)"$/, '$1');
+    if (key === 'charset' && val.toUpperCase() !== 'UTF-8') {
+      return `'${value}' is an invalid value for Description-Content-Type (charset must be UTF-8)`;
+    }
+    if (key === 'variant' && lowerType === 'text/markdown' && !MARKDOWN_VARIANTS.has(val)) {
+      return `'${value}' is an invalid value for Description-Content-Type (Markdown variant must be GFM or CommonMark)`;
+    }
+  }
+  return undefined;
+}
+
+// PEP 508, checked for shape: a name, optional [extras], then a version specifier or `@ url`, then an
+// optional `; marker`. Enough to catch a broken line without a full marker grammar.
+const REQUIREMENT = /^\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(\[[^\]]*\])?\s*(?<rest>[^;]*?)\s*(;\s*(?<marker>.+))?$/;
+
+function looksLikeRequirement(text: string): boolean {
+  const match = REQUIREMENT.exec(text);
+  if (!match) return false;
+  const rest = match.groups?.rest ?? '';
+  if (rest === '') return true;
+  if (rest.startsWith('@')) return rest.slice(1).trim() !== '';
+  return isSpecifierSet(rest.replace(/^\((.*)\)$/, '$1'));
+}
+
+const SPECIFIER = /^\s*(~=|==|!=|<=|>=|<|>|===)\s*([^\s,;]+)\s*$/;
+
+function isSpecifierSet(text: string): boolean {
+  if (text.trim() === '') return true;
+  return text.split(',').every((clause) => {
+    const match = SPECIFIER.exec(clause);
+    if (!match) return false;
+    const [, op, version = ''] = match;
+    if (op === '===') return true;
+    const bare = version.endsWith('.*') && (op === '==' || op === '!=') ? version.slice(0, -2) : version;
+    return isValidVersion(bare);
+  });
+}

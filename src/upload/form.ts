@@ -1,0 +1,100 @@
+/**
+ * The multipart upload form for one distribution, field for field what twine 7 sends
+ * (`PackageFile.metadata_dictionary` + `:action` and `protocol_version`), which both PyPI and Gitea
+ * read. The file part itself (`content`) is added by the sender, last, streamed from disk.
+ */
+import type { Artifact } from '../artifacts/artifact.js';
+import { compareMetadataVersions, fieldSpec, type FieldKey, type MultiField, type SingleField } from '../artifacts/metadata.js';
+
+export type FormField = readonly [name: string, value: string];
+
+/** twine's `_safe_name`, copied from pkg_resources for Warehouse's sake: runs of [^A-Za-z0-9.] -> '-'. */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9.]+/g, '-');
+}
+
+// Metadata fields in a fixed, readable order (twine's comes from a frozenset: no order to copy).
+const SINGLE_ORDER: SingleField[] = [
+  'metadata_version',
+  'name',
+  'version',
+  'summary',
+  'description',
+  'description_content_type',
+  'keywords',
+  'home_page',
+  'download_url',
+  'author',
+  'author_email',
+  'maintainer',
+  'maintainer_email',
+  'license',
+  'license_expression',
+  'requires_python',
+];
+const MULTI_ORDER: MultiField[] = [
+  'platforms',
+  'supported_platforms',
+  'classifiers',
+  'requires_dist',
+  'requires_external',
+  'project_urls',
+  'provides_extra',
+  'provides_dist',
+  'obsoletes_dist',
+  'requires',
+  'provides',
+  'obsoletes',
+  'dynamic',
+  'license_files',
+];
+
+export interface FormOptions {
+  comment?: string;
+}
+
+export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): FormField[] {
+  const { single, multi } = artifact.metadata;
+  const fields: Array<[string, string]> = [];
+  const formName = (key: FieldKey) => fieldSpec(key)?.form;
+
+  for (const key of SINGLE_ORDER) {
+    let value = single[key];
+    if (key === 'requires_python') value ??= ''; // always sent, as uv does: Gitea stores it from the first upload
+    if (value === undefined) continue;
+    if (key === 'name') value = safeName(value);
+    // packaging splits Keywords on commas; twine 7 joins the list again with ", ".
+    if (key === 'keywords') value = value.split(',').map((k) => k.trim()).join(', ');
+    const name = formName(key);
+    if (name) fields.push([name, value]);
+  }
+
+  // setuptools writes License-File under Metadata-Version 2.1, which the spec does not allow;
+  // twine drops those entries below 2.4 rather than fail, and so do we.
+  const metadataVersion = single.metadata_version ?? '0';
+  const dropLicenseFiles = compareMetadataVersions(metadataVersion, '2.4') < 0;
+
+  for (const key of MULTI_ORDER) {
+    if (key === 'license_files' && dropLicenseFiles) continue;
+    const name = formName(key);
+    if (!name) continue;
+    for (let value of multi[key] ?? []) {
+      if (key === 'project_urls') {
+        const comma = value.indexOf(',');
+        value = comma === -1 ? `${value.trim()}, ` : `${value.slice(0, comma).trim()}, ${value.slice(comma + 1).trim()}`;
+      }
+      fields.push([name, value]);
+    }
+  }
+
+  fields.push(['pyversion', artifact.pyversion], ['filetype', artifact.filetype]);
+  if (options.comment !== undefined) fields.push(['comment', options.comment]);
+  fields.push(
+    ['sha256_digest', artifact.digests.sha256],
+    ['md5_digest', artifact.digests.md5],
+    ['blake2_256_digest', artifact.digests.blake2_256],
+    [':action', 'file_upload'],
+    ['protocol_version', '1'],
+  );
+  return fields;
+}
