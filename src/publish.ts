@@ -1,0 +1,161 @@
+/**
+ * The core's entry points: inspect a set of distributions, and publish it to a list of targets in
+ * order (required first). No printing, no process exit: the result is a PublishReport, and problems
+ * that stop a run before any request are MoleculeErrors with their exit code.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { inspectArtifact, type Artifact, type Inspection } from './artifacts/artifact.js';
+import { discoverDistributions, type Discovery } from './artifacts/discover.js';
+import { ExitCode, MoleculeError } from './errors.js';
+import { baseReport, publishToTarget, type EngineDeps, type EngineEvent, type EngineOptions } from './upload/engine.js';
+import { isFileOk, type FileInfo, type FileResult, type PublishReport, type TargetReport } from './report/model.js';
+import type { Target } from './targets/target.js';
+
+/** Some files of the set cannot be published: nothing is sent. Carries every finding. */
+export class InvalidArtifactsError extends MoleculeError {
+  readonly inspections: Inspection[];
+  constructor(inspections: Inspection[]) {
+    const bad = inspections.filter((i) => i.errors.length > 0);
+    super('invalid_artifact', ExitCode.invalidArtifact, bad.flatMap((i) => i.errors.map((e) => `${i.path}: ${e}`)).join('\n'), {
+      hint: `${bad.length} of ${inspections.length} file(s) invalid; nothing was uploaded`,
+    });
+    this.inspections = inspections;
+  }
+}
+
+export interface InspectedSet {
+  discovery: Discovery;
+  inspections: Inspection[];
+}
+
+/** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
+export async function inspectSet(paths: readonly string[], cwd = process.cwd()): Promise<InspectedSet> {
+  const discovery = await discoverDistributions(paths, cwd);
+  const inspections = await mapLimited(discovery.files, 4, (f) => inspectArtifact(f.path));
+  return { discovery, inspections };
+}
+
+export interface PublishOptions {
+  targets: Target[];
+  dryRun: boolean;
+  /** Configuration problems a dry run reports instead of failing on (see resolveTargets). */
+  blockers?: string[];
+  engine: EngineOptions;
+}
+
+export const defaultDeps: EngineDeps = {
+  sleep: async (ms, signal) => {
+    await delay(ms, undefined, signal ? { signal } : undefined).catch(() => undefined);
+  },
+  now: () => Date.now(),
+  random: Math.random,
+  emit: () => undefined,
+};
+
+export function fileInfo(inspection: Inspection & { artifact: Artifact }): FileInfo {
+  const a = inspection.artifact;
+  return { filename: a.filename, path: a.path, name: a.name, version: a.version, filetype: a.filetype, size: a.size, sha256: a.digests.sha256, warnings: inspection.warnings };
+}
+
+/** Refusals per target; a file the required target refuses stops the run (exit 3) before any request. */
+export function planRefusals(targets: readonly Target[], artifacts: readonly Artifact[]): Map<string, Map<string, string>> {
+  const plan = new Map<string, Map<string, string>>();
+  const fatal: string[] = [];
+  for (const target of targets) {
+    const refusals = target.kind.refusals(artifacts);
+    plan.set(target.id, refusals);
+    if (target.policy === 'required') {
+      for (const [file, reason] of refusals) fatal.push(`${file}: ${reason}`);
+    }
+  }
+  if (fatal.length > 0) {
+    throw new MoleculeError('unsupported_by_required_target', ExitCode.invalidArtifact, fatal.join('\n'), {
+      hint: 'the required target would refuse these files; nothing was uploaded',
+    });
+  }
+  return plan;
+}
+
+export async function publish(set: InspectedSet, options: PublishOptions, deps: Partial<EngineDeps> = {}): Promise<PublishReport> {
+  const d: EngineDeps = { ...defaultDeps, ...deps };
+  const started = d.now();
+  if (set.inspections.some((i) => i.errors.length > 0 || !i.artifact)) throw new InvalidArtifactsError(set.inspections);
+  const inspections = set.inspections as Array<Inspection & { artifact: Artifact }>;
+  const artifacts = inspections.map((i) => i.artifact);
+  const refusals = planRefusals(options.targets, artifacts);
+  const files = inspections.map((i) => {
+    const info = fileInfo(i);
+    for (const target of options.targets) info.warnings.push(...target.kind.warnings(i.artifact));
+    return info;
+  });
+
+  const targets: TargetReport[] = [];
+  let requiredFailed = false;
+  for (const target of options.targets) {
+    const targetRefusals = refusals.get(target.id) ?? new Map<string, string>();
+    if (options.dryRun) {
+      targets.push(dryRunReport(target, artifacts, targetRefusals, options.blockers ?? []));
+      continue;
+    }
+    if (requiredFailed || options.engine.signal?.aborted) {
+      const status = options.engine.signal?.aborted ? 'interrupted' : 'not_attempted';
+      const detail = status === 'interrupted' ? 'interrupted' : 'not attempted because a required target failed';
+      targets.push({
+        ...baseReport(target),
+        status,
+        detail,
+        files: artifacts.map((a) => ({ filename: a.filename, status, detail, attempts: 0, durationMs: 0 })),
+        durationMs: 0,
+      });
+      continue;
+    }
+    const report = await publishToTarget(target, artifacts, targetRefusals, options.engine, d);
+    targets.push(report);
+    if (target.policy === 'required' && report.status !== 'success') requiredFailed = true;
+  }
+
+  const requiredOk = targets.filter((t) => t.policy === 'required').every((t) => t.status === 'success' || t.status === 'dry_run');
+  return { dryRun: options.dryRun, files, targets, exitCode: requiredOk ? ExitCode.ok : ExitCode.primaryFailed, durationMs: d.now() - started };
+}
+
+function dryRunReport(target: Target, artifacts: readonly Artifact[], refusals: ReadonlyMap<string, string>, blockers: string[]): TargetReport {
+  const files: FileResult[] = artifacts.map((a) => {
+    const refusal = refusals.get(a.filename);
+    if (refusal) return { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 };
+    if (!target.credentials) {
+      return { filename: a.filename, status: 'not_attempted', detail: `${target.credentialNames} not set`, attempts: 0, durationMs: 0 };
+    }
+    return { filename: a.filename, status: 'would_upload', attempts: 0, durationMs: 0 };
+  });
+  const report: TargetReport = {
+    ...baseReport(target),
+    status: target.credentials ? 'dry_run' : target.policy === 'required' ? 'dry_run' : 'skipped_no_token',
+    files,
+    durationMs: 0,
+  };
+  if (target.policy === 'required' && blockers.length > 0) {
+    report.detail = `a real run would stop (exit 2): ${blockers.join('; ')}`;
+  } else if (!target.credentials) {
+    report.detail = `${target.credentialNames} not set: a real run would skip this target`;
+  }
+  return report;
+}
+
+export function allOk(report: TargetReport): boolean {
+  return report.files.every((f) => isFileOk(f.status));
+}
+
+export type { EngineEvent, EngineOptions };
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,71 @@
+/**
+ * The Markdown status report for the CI job summary ($GITHUB_STEP_SUMMARY) and the end of the log:
+ * a headline, a table of targets and a table of files with their status at each target.
+ */
+import type { PublishReport, TargetReport } from './model.js';
+import { formatSize, kindLabel } from './format.js';
+
+/** A table cell: pipes escaped, newlines flattened, backticks neutralised. */
+export function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\r?\n/g, ' ').trim();
+}
+
+function counts(target: TargetReport) {
+  const by = (s: string) => target.files.filter((f) => f.status === s).length;
+  const failed = target.files.filter((f) => f.status.startsWith('failed_') || f.status === 'conflict' || f.status === 'missing_from_index').length;
+  return { uploaded: by('uploaded'), present: by('already_present'), failed, would: by('would_upload'), unsupported: by('skipped_unsupported') };
+}
+
+export function headline(report: PublishReport): string {
+  const required = report.targets.filter((t) => t.policy === 'required');
+  const optional = report.targets.filter((t) => t.policy !== 'required');
+  if (report.dryRun) {
+    return `Dry run: ${report.files.length} file(s) checked; nothing was sent.`;
+  }
+  const parts: string[] = [];
+  for (const t of required) {
+    const c = counts(t);
+    parts.push(
+      t.status === 'success'
+        ? `Published ${c.uploaded} file(s) to ${t.label}${c.present ? ` (${c.present} already there)` : ''}`
+        : `${t.label} FAILED (${t.status})`,
+    );
+  }
+  for (const t of optional) {
+    if (t.status === 'success') parts.push(`${t.label}: ${counts(t).uploaded} uploaded`);
+    else if (t.status === 'skipped_no_token') parts.push(`${t.label} skipped (no token)`);
+    else if (t.status === 'not_attempted') parts.push(`${t.label} not attempted`);
+    else parts.push(`${t.label} failed (${t.status})`);
+  }
+  const ok = report.exitCode === 0;
+  const tail = ok
+    ? optional.some((t) => t.status !== 'success')
+      ? `: the release is available from ${required.map((t) => t.label).join(', ')}`
+      : ''
+    : ': the release is NOT published';
+  return `${parts.join('; ')}${tail}.`;
+}
+
+export function renderMarkdown(report: PublishReport): string {
+  const lines: string[] = [];
+  lines.push(`### molecule-publish${report.dryRun ? ' (dry run)' : ''}`, '', headline(report), '');
+  lines.push('| Target | Where | Policy | Status | Uploaded | Already present | Failed | Detail |');
+  lines.push('|---|---|---|---|---:|---:|---:|---|');
+  for (const t of report.targets) {
+    const c = counts(t);
+    const detail = [t.detail, t.hint ? `hint: ${t.hint}` : undefined].filter(Boolean).join(' — ');
+    lines.push(`| ${cell(t.label)} | ${cell(t.where)} | ${t.policy} | \`${t.status}\` | ${c.uploaded} | ${c.present} | ${c.failed} | ${cell(detail)} |`);
+  }
+  lines.push('');
+  lines.push(`| File | Version | Type | Size | sha256 | ${report.targets.map((t) => cell(t.label)).join(' | ')} |`);
+  lines.push(`|---|---|---|---:|---|${report.targets.map(() => '---').join('|')}|`);
+  for (const f of report.files) {
+    const statuses = report.targets.map((t) => {
+      const r = t.files.find((x) => x.filename === f.filename);
+      return r ? `\`${r.status}\`` : '';
+    });
+    lines.push(`| ${cell(f.filename)} | ${cell(f.version)} | ${kindLabel(f.filetype)} | ${formatSize(f.size)} | \`${f.sha256.slice(0, 12)}\` | ${statuses.join(' | ')} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

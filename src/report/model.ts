@@ -1,0 +1,84 @@
+/**
+ * The result of a run, as values: what happened to each file at each target. The CLI prints it,
+ * the summary and the JSON report are made from it; nothing in the core throws for an upload failure.
+ */
+import type { Policy } from '../targets/target.js';
+
+export type FileStatus =
+  | 'uploaded'
+  | 'already_present'
+  | 'conflict'
+  | `failed_http_${number}`
+  | 'failed_network'
+  | 'not_attempted'
+  | 'skipped_unsupported'
+  | 'would_upload'
+  /** Accepted by the server, but its index does not list it (with our sha256). */
+  | 'missing_from_index'
+  | 'interrupted';
+
+export type TargetStatus =
+  | 'success'
+  | 'skipped_no_token'
+  | `failed_http_${number}`
+  | 'failed_network'
+  | 'conflict'
+  | 'not_attempted'
+  | 'dry_run'
+  | 'interrupted';
+
+export interface FileResult {
+  filename: string;
+  status: FileStatus;
+  /** One line: why (refusal reason, server message, network error). */
+  detail?: string;
+  hint?: string;
+  httpStatus?: number;
+  attempts: number;
+  durationMs: number;
+}
+
+export interface TargetReport {
+  id: string;
+  label: string;
+  where: string;
+  policy: Policy;
+  uploadUrl: string;
+  indexUrl: string;
+  credentials: 'present' | 'missing';
+  status: TargetStatus;
+  detail?: string;
+  hint?: string;
+  files: FileResult[];
+  durationMs: number;
+}
+
+export interface FileInfo {
+  filename: string;
+  path: string;
+  name: string;
+  version: string;
+  filetype: 'bdist_wheel' | 'sdist';
+  size: number;
+  sha256: string;
+  warnings: string[];
+}
+
+export interface PublishReport {
+  dryRun: boolean;
+  files: FileInfo[];
+  targets: TargetReport[];
+  /** 0 when the required target has every file, else 1 (see ExitCode). */
+  exitCode: number;
+  durationMs: number;
+}
+
+export const OK_FILE_STATUSES: ReadonlySet<FileStatus> = new Set(['uploaded', 'already_present', 'skipped_unsupported', 'would_upload']);
+
+export function isFileOk(status: FileStatus): boolean {
+  return OK_FILE_STATUSES.has(status);
+}
+
+export function failedHttp(status: number): `failed_http_${number}` {
+  return `failed_http_${status}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * A target is one registry we publish to. Each kind of server (Gitea, PyPI) knows what it refuses,
+ * how its index names a project, and how to read its answers; the upload engine knows none of that.
+ */
+import type { Artifact } from '../artifacts/artifact.js';
+
+export type Policy = 'required' | 'best-effort';
+
+export interface Credentials {
+  username: string;
+  password: string;
+  /** Where they came from, for messages (names of environment variables, never values). */
+  source: string;
+}
+
+/** How a server answered an upload, as far as the engine needs to know. */
+export type Verdict =
+  | { kind: 'uploaded' }
+  /** The server says a file of that name is already there (identical or not: the index tells). */
+  | { kind: 'exists'; message: string }
+  | { kind: 'retry'; message: string; retryAfterMs?: number }
+  | { kind: 'redirect'; message: string; location: string }
+  | { kind: 'failed'; message: string; hint?: string };
+
+export interface ServerAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface TargetKind {
+  /** Name used in reports: "Gitea", "PyPI". */
+  readonly label: string;
+  /** The project's path segment in the simple index. */
+  indexProjectName(name: string): string;
+  /** Why this server would refuse a file, for each file it would refuse (checked before any request). */
+  refusals(artifacts: readonly Artifact[]): Map<string, string>;
+  /** Soft warnings for a file (e.g. PyPI's default 100 MiB limit, which a project can have raised). */
+  warnings(artifact: Artifact): string[];
+  readAnswer(answer: ServerAnswer, context: { credentialSource: string; uploadUrl: string }): Verdict;
+}
+
+export interface Target {
+  id: string;
+  kind: TargetKind;
+  policy: Policy;
+  uploadUrl: string;
+  indexUrl: string;
+  /** Undefined when the credentials are missing. */
+  credentials: Credentials | undefined;
+  /** Which variables would hold the credentials (for "missing" messages). */
+  credentialNames: string;
+  /** Human description of where: host and owner. */
+  where: string;
+}
+
+export function headerValue(headers: ServerAnswer['headers'], name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms; undefined if absent or unreadable. */
+export function retryAfterMs(headers: ServerAnswer['headers'], now = Date.now()): number | undefined {
+  const value = headerValue(headers, 'retry-after');
+  if (value === undefined) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Collapse a server's body into one short line (HTML tags stripped), for messages. */
+export function oneLine(text: string, max = 300): string {
+  const flat = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Shared reading of statuses every server means the same way. */
+export function genericVerdict(answer: ServerAnswer, message: string): Verdict | undefined {
+  const { status } = answer;
+  if (status >= 300 && status < 400) {
+    const location = headerValue(answer.headers, 'location') ?? '(no Location header)';
+    return { kind: 'redirect', message, location };
+  }
+  if (status === 429) {
+    const after = retryAfterMs(answer.headers);
+    return after === undefined ? { kind: 'retry', message } : { kind: 'retry', message, retryAfterMs: after };
+  }
+  if (status === 408 || status >= 500) return { kind: 'retry', message };
+  if (status === 413) {
+    return {
+      kind: 'failed',
+      message: message || 'request entity too large',
+      hint: 'the file is larger than the server (or a proxy in front of it) accepts',
+    };
+  }
+  return undefined;
+}

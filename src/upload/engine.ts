@@ -1,0 +1,339 @@
+/**
+ * The upload engine for one target: check the index, upload what is missing (retrying what can be
+ * retried), read "already exists" answers against the index, and confirm at the end that the index
+ * lists every file with the right sha256. Everything that happens becomes a FileResult.
+ */
+import type { Dispatcher } from 'undici';
+import type { Artifact } from '../artifacts/artifact.js';
+import type { Target, Verdict } from '../targets/target.js';
+import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
+import { buildUploadForm } from './form.js';
+import { readIndex, type IndexLookup } from './index-reader.js';
+import { createDispatcher, sendUpload, type HttpOptions } from './send.js';
+import { sanitizeUrl } from '../util/url.js';
+
+export interface EngineOptions {
+  retries: number;
+  /** First retry delay; doubles each time, with jitter. */
+  retryDelayMs: number;
+  /** Cap on any single wait, Retry-After included. */
+  maxRetryDelayMs: number;
+  timeoutMs: number;
+  /** Confirm files in the index after uploading (always done for required targets). */
+  verify: boolean;
+  /** How long a best-effort index may lag before a file counts as missing (PyPI's CDN). */
+  verifyAttempts: number;
+  signal?: AbortSignal;
+  http?: Partial<HttpOptions>;
+}
+
+export type EngineEvent =
+  | { type: 'target-start'; target: string; files: number }
+  | { type: 'file-start'; target: string; filename: string; size: number; attempt: number }
+  | { type: 'progress'; target: string; filename: string; sent: number; total: number }
+  | { type: 'file-done'; target: string; result: FileResult }
+  | { type: 'retry'; target: string; filename: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'index'; target: string; project: string; outcome: string }
+  | { type: 'target-done'; target: string; status: TargetStatus };
+
+export interface EngineDeps {
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+  random: () => number;
+  emit: (event: EngineEvent) => void;
+}
+
+interface Context {
+  target: Target;
+  dispatcher: Dispatcher;
+  options: EngineOptions;
+  deps: EngineDeps;
+  index: Map<string, IndexLookup>;
+}
+
+export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files' | 'durationMs'> {
+  return {
+    id: target.id,
+    label: target.kind.label,
+    where: target.where,
+    policy: target.policy,
+    uploadUrl: sanitizeUrl(target.uploadUrl),
+    indexUrl: sanitizeUrl(target.indexUrl),
+    credentials: target.credentials ? 'present' : 'missing',
+  };
+}
+
+export async function publishToTarget(
+  target: Target,
+  artifacts: readonly Artifact[],
+  refusals: ReadonlyMap<string, string>,
+  options: EngineOptions,
+  deps: EngineDeps,
+): Promise<TargetReport> {
+  const started = deps.now();
+  deps.emit({ type: 'target-start', target: target.id, files: artifacts.length });
+  const credentials = target.credentials;
+  if (!credentials) {
+    const files = artifacts.map((a): FileResult => {
+      const refusal = refusals.get(a.filename);
+      return refusal
+        ? { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 }
+        : { filename: a.filename, status: 'not_attempted', detail: `${target.credentialNames} not set`, attempts: 0, durationMs: 0 };
+    });
+    deps.emit({ type: 'target-done', target: target.id, status: 'skipped_no_token' });
+    return { ...baseReport(target), status: 'skipped_no_token', detail: `${target.credentialNames} not set`, files, durationMs: 0 };
+  }
+
+  const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, ...options.http });
+  const ctx: Context = { target, dispatcher, options, deps, index: new Map() };
+  const results: FileResult[] = [];
+  let stopped: FileResult | undefined;
+  try {
+    for (const artifact of artifacts) {
+      const refusal = refusals.get(artifact.filename);
+      if (refusal) {
+        results.push({ filename: artifact.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 });
+        continue;
+      }
+      if (stopped || options.signal?.aborted) {
+        const detail = options.signal?.aborted ? 'interrupted' : `stopped after ${stopped?.filename} failed`;
+        results.push({ filename: artifact.filename, status: options.signal?.aborted ? 'interrupted' : 'not_attempted', detail, attempts: 0, durationMs: 0 });
+        continue;
+      }
+      const result = await publishFile(ctx, artifact);
+      results.push(result);
+      deps.emit({ type: 'file-done', target: target.id, result });
+      // Stop at the first failure, like twine: the rest would most likely fail the same way
+      // (credentials, permissions, an outage), and a half-sent release is easier to finish by re-running.
+      if (!isFileOk(result.status)) stopped = result;
+    }
+    if (!stopped && !options.signal?.aborted && (target.policy === 'required' || options.verify)) {
+      await verifyListed(ctx, artifacts, results);
+    }
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+  const firstBad = results.find((r) => !isFileOk(r.status));
+  const status: TargetStatus = firstBad ? targetStatusFor(firstBad) : 'success';
+  deps.emit({ type: 'target-done', target: target.id, status });
+  const report: TargetReport = { ...baseReport(target), status, files: results, durationMs: deps.now() - started };
+  if (firstBad?.detail) report.detail = `${firstBad.filename}: ${firstBad.detail}`;
+  if (firstBad?.hint) report.hint = firstBad.hint;
+  return report;
+}
+
+function targetStatusFor(result: FileResult): TargetStatus {
+  switch (result.status) {
+    case 'conflict':
+    case 'failed_network':
+    case 'interrupted':
+      return result.status;
+    case 'not_attempted':
+    case 'missing_from_index':
+      return 'failed_network';
+    default:
+      return result.status.startsWith('failed_http_') ? (result.status as TargetStatus) : 'failed_network';
+  }
+}
+
+async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): Promise<IndexLookup> {
+  const project = ctx.target.kind.indexProjectName(artifact.name);
+  const cached = ctx.index.get(project);
+  if (cached && !fresh) return cached;
+  const outcome = await readIndex({
+    indexUrl: ctx.target.indexUrl,
+    project,
+    uploadUrl: ctx.target.uploadUrl,
+    credentials: ctx.target.credentials,
+    dispatcher: ctx.dispatcher,
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  });
+  ctx.index.set(project, outcome);
+  ctx.deps.emit({
+    type: 'index',
+    target: ctx.target.id,
+    project,
+    outcome: outcome.kind === 'found' ? `${outcome.files.size} file(s) listed` : outcome.kind === 'absent' ? 'not there yet' : outcome.message,
+  });
+  return outcome;
+}
+
+/** What the index says of this file: there with our bytes, there with other bytes, or not there. */
+function compare(outcome: IndexLookup, artifact: Artifact): 'same' | 'different' | 'no-hash' | 'absent' | 'unknown' {
+  if (outcome.kind === 'error') return 'unknown';
+  if (outcome.kind === 'absent') return 'absent';
+  const entry = outcome.files.get(artifact.filename);
+  if (!entry) return 'absent';
+  if (!entry.sha256) return 'no-hash';
+  return entry.sha256 === artifact.digests.sha256 ? 'same' : 'different';
+}
+
+function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
+  const remote = outcome.kind === 'found' ? outcome.files.get(artifact.filename)?.sha256 : undefined;
+  return {
+    filename: artifact.filename,
+    status: 'conflict',
+    detail: `a different file with this name is already published (local sha256 ${artifact.digests.sha256.slice(0, 12)}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
+    hint: 'published files cannot be replaced: bump the version (or delete that version on the server) and rebuild',
+    attempts,
+    durationMs,
+  };
+}
+
+async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult> {
+  const { target, options, deps } = ctx;
+  const started = deps.now();
+  const elapsed = () => deps.now() - started;
+  const before = await lookup(ctx, artifact, false);
+  const seen = compare(before, artifact);
+  if (seen === 'same') {
+    return { filename: artifact.filename, status: 'already_present', detail: 'identical file already in the index', attempts: 0, durationMs: elapsed() };
+  }
+  if (seen === 'different') return conflictResult(artifact, before, 0, elapsed());
+
+  const fields = buildUploadForm(artifact);
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    deps.emit({ type: 'file-start', target: target.id, filename: artifact.filename, size: artifact.size, attempt });
+    const outcome = await sendUpload({
+      url: target.uploadUrl,
+      fields,
+      file: artifact,
+      credentials: target.credentials!,
+      dispatcher: ctx.dispatcher,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onBytes: (sent, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent, total }),
+    });
+    if (options.signal?.aborted) {
+      return { filename: artifact.filename, status: 'interrupted', detail: 'interrupted during upload', attempts: attempt, durationMs: elapsed() };
+    }
+
+    let verdict: Verdict;
+    let httpStatus: number | undefined;
+    if (outcome.kind === 'network') {
+      verdict = { kind: 'retry', message: outcome.message };
+    } else {
+      httpStatus = outcome.answer.status;
+      verdict = target.kind.readAnswer(outcome.answer, { credentialSource: target.credentials!.source, uploadUrl: sanitizeUrl(target.uploadUrl) });
+    }
+
+    switch (verdict.kind) {
+      case 'uploaded':
+        return { filename: artifact.filename, status: 'uploaded', httpStatus: httpStatus ?? 0, attempts: attempt, durationMs: elapsed() };
+      case 'exists': {
+        // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
+        const after = await lookup(ctx, artifact, true);
+        const state = compare(after, artifact);
+        if (state === 'same') {
+          return { filename: artifact.filename, status: 'already_present', detail: 'the server already had this exact file', attempts: attempt, durationMs: elapsed() };
+        }
+        if (state === 'different') return conflictResult(artifact, after, attempt, elapsed());
+        return {
+          filename: artifact.filename,
+          status: failedHttp(httpStatus ?? 0),
+          httpStatus: httpStatus ?? 0,
+          detail: `the server says the file exists (${verdict.message}) but its index does not confirm it is this file`,
+          hint: `compare the file at ${sanitizeUrl(target.indexUrl)} by hand`,
+          attempts: attempt,
+          durationMs: elapsed(),
+        };
+      }
+      case 'redirect': {
+        const trailing = verdict.location === `${target.uploadUrl}/` || verdict.location.endsWith(`${new URL(target.uploadUrl).pathname}/`);
+        return {
+          filename: artifact.filename,
+          status: failedHttp(httpStatus ?? 0),
+          httpStatus: httpStatus ?? 0,
+          detail: `${sanitizeUrl(target.uploadUrl)} redirected (HTTP ${httpStatus}) to ${sanitizeUrl(verdict.location)}; uploads never follow redirects`,
+          hint: trailing ? 'the upload URL is missing its trailing slash: add it' : `if you trust ${sanitizeUrl(verdict.location)}, use it as the upload URL`,
+          attempts: attempt,
+          durationMs: elapsed(),
+        };
+      }
+      case 'failed': {
+        const result: FileResult = {
+          filename: artifact.filename,
+          status: failedHttp(httpStatus ?? 0),
+          httpStatus: httpStatus ?? 0,
+          detail: verdict.message,
+          attempts: attempt,
+          durationMs: elapsed(),
+        };
+        if (verdict.hint) result.hint = verdict.hint;
+        return result;
+      }
+      case 'retry': {
+        const failure: FileResult =
+          outcome.kind === 'network'
+            ? { filename: artifact.filename, status: 'failed_network', detail: verdict.message, attempts: attempt, durationMs: elapsed() }
+            : {
+                filename: artifact.filename,
+                status: failedHttp(httpStatus ?? 0),
+                httpStatus: httpStatus ?? 0,
+                detail: verdict.message,
+                attempts: attempt,
+                durationMs: elapsed(),
+              };
+        if (attempt > options.retries) {
+          failure.detail = `${failure.detail} (gave up after ${attempt} attempts)`;
+          return failure;
+        }
+        const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.5 + deps.random() / 2);
+        const delayMs = Math.min(verdict.retryAfterMs ?? backoff, options.maxRetryDelayMs);
+        deps.emit({ type: 'retry', target: target.id, filename: artifact.filename, attempt, delayMs, reason: verdict.message });
+        await deps.sleep(delayMs, options.signal);
+        if (options.signal?.aborted) {
+          return { filename: artifact.filename, status: 'interrupted', detail: 'interrupted while waiting to retry', attempts: attempt, durationMs: elapsed() };
+        }
+        // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.
+        const landed = await lookup(ctx, artifact, true);
+        const state = compare(landed, artifact);
+        if (state === 'same') {
+          return { filename: artifact.filename, status: 'uploaded', detail: 'stored by an earlier attempt', attempts: attempt, durationMs: elapsed() };
+        }
+        if (state === 'different') return conflictResult(artifact, landed, attempt, elapsed());
+        break;
+      }
+    }
+  }
+}
+
+/** "Published" means a pip client can see it: every file in the index, with our sha256. */
+async function verifyListed(ctx: Context, artifacts: readonly Artifact[], results: FileResult[]): Promise<void> {
+  const attempts = ctx.target.policy === 'required' ? 1 : Math.max(1, ctx.options.verifyAttempts);
+  for (let round = 1; round <= attempts; round++) {
+    const pending = results.filter((r) => r.status === 'uploaded' || r.status === 'already_present' || r.status === 'missing_from_index');
+    const stillMissing: FileResult[] = [];
+    const checked = new Set<string>();
+    for (const result of pending) {
+      const artifact = artifacts.find((a) => a.filename === result.filename);
+      if (!artifact) continue;
+      const project = ctx.target.kind.indexProjectName(artifact.name);
+      const outcome = await lookup(ctx, artifact, !checked.has(project));
+      checked.add(project);
+      const state = compare(outcome, artifact);
+      if (state === 'same') {
+        if (result.status === 'missing_from_index') {
+          result.status = 'uploaded';
+          delete result.detail;
+        }
+        continue;
+      }
+      if (state === 'different') {
+        Object.assign(result, conflictResult(artifact, outcome, result.attempts, result.durationMs));
+        continue;
+      }
+      result.status = 'missing_from_index';
+      result.detail =
+        outcome.kind === 'error'
+          ? `could not confirm in the index: ${outcome.message}`
+          : state === 'no-hash'
+            ? 'the index lists the file without a sha256'
+            : `accepted by the server but not listed in ${sanitizeUrl(ctx.target.indexUrl)}`;
+      stillMissing.push(result);
+    }
+    if (stillMissing.length === 0 || round === attempts) return;
+    await ctx.deps.sleep(Math.min(ctx.options.retryDelayMs * 2 ** (round - 1), ctx.options.maxRetryDelayMs), ctx.options.signal);
+  }
+}
