@@ -133,4 +133,18 @@ describe('server answers', () => {
     expect(r.details.Gitea).toContain('larger than the server (or a proxy in front of it) accepts');
     expect(r.details.Gitea).not.toContain('<');
   });
+
+  it('--verify also confirms the best-effort index lists every file (read after the uploads)', async () => {
+    const g = await gitea();
+    const p = await startPypiRegistry();
+    open.push(p);
+    const r = await runCli(['--gitea-url', g.url, '--gitea-owner', g.owner, '--pypi-url', p.uploadUrl, '--verify', await dist()], {
+      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
+    });
+    const s = parseSummary(r.stdout);
+    expect(r.code, r.stderr).toBe(0);
+    expect(s.targets).toEqual({ Gitea: 'success', PyPI: 'success' });
+    const lastUpload = p.requests.findLastIndex((q) => q.method === 'POST');
+    expect(p.requests.slice(lastUpload + 1).some((q) => q.method === 'GET' && q.path.startsWith('/simple/molecule-demo-hatch/'))).toBe(true);
+  });
 });
