@@ -2,7 +2,7 @@
  * What twine checks before it uploads (packaging's `Metadata.from_raw` validators) and what
  * `twine check` warns about. Errors stop a publish; warnings are shown and fail only `check --strict`.
  */
-import { fileNameComponent, normalizeName, type DistFilename } from './filename.js';
+import { normalizeName, pep625SdistFilename, type DistFilename } from './filename.js';
 import {
   KNOWN_HEADERS,
   METADATA_VERSIONS,
@@ -50,6 +50,11 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
   else if (!isValidVersion(version)) errors.push(`'${version}' is an invalid value for Version (not PEP 440)`);
 
+  // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
+  // twine 6.1+ and PyPI.
+  const summary = meta.single.summary;
+  if (summary !== undefined && summary.includes('\n')) errors.push('Summary must be a single line');
+
   const contentType = meta.single.description_content_type;
   if (contentType !== undefined) {
     const problem = checkContentType(contentType);
@@ -85,6 +90,11 @@ export function validateMetadata(meta: CoreMetadata): Findings {
     else if (label.length > 32) errors.push(`Project-URL label '${label}' is longer than 32 characters`);
     if (labels.has(label)) errors.push(`Project-URL label '${label}' is used more than once`);
     labels.add(label);
+  }
+
+  // PEP 685: every extra must be a valid name (packaging checks it whatever the metadata version).
+  for (const extra of meta.multi.provides_extra ?? []) {
+    if (!PROJECT_NAME.test(extra)) errors.push(`'${extra}' is an invalid value for Provides-Extra (not a valid name)`);
   }
 
   for (const requirement of meta.multi.requires_dist ?? []) {
@@ -123,7 +133,7 @@ export function validateAgainstFilename(meta: CoreMetadata, dist: DistFilename):
       warnings.push('legacy .zip source distribution (PEP 625 asks for .tar.gz; PyPI refuses .zip sdists)');
     } else if (!dist.pep625 && name !== undefined) {
       warnings.push(
-        `legacy source distribution name (PEP 625 expects '${fileNameComponent(name)}-${version ?? dist.version}.tar.gz' with the normalised name and version)`,
+        `legacy source distribution name (PEP 625 expects '${pep625SdistFilename(name, version ?? dist.version)}' with the normalised name and version)`,
       );
     }
   }

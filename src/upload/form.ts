@@ -49,6 +49,8 @@ const MULTI_ORDER: MultiField[] = [
   'license_files',
 ];
 
+const REQUIRED: ReadonlySet<SingleField> = new Set(['metadata_version', 'name', 'version']);
+
 export interface FormOptions {
   comment?: string;
 }
@@ -60,6 +62,9 @@ export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): 
 
   for (const key of SINGLE_ORDER) {
     let value = single[key];
+    // distutils / old setuptools write "UNKNOWN" for unset optional fields. Warehouse deletes such values
+    // and twine 4 (pkginfo) never sends them; Gitea would store and show "UNKNOWN" as the licence or home page.
+    if (value !== undefined && !REQUIRED.has(key) && value.trim() === 'UNKNOWN') value = undefined;
     if (key === 'requires_python') value ??= ''; // always sent, as uv does: Gitea stores it from the first upload
     if (value === undefined) continue;
     if (key === 'name') value = safeName(value);

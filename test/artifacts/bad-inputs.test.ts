@@ -1,0 +1,361 @@
+/**
+ * Broken distributions, built on the fly: each must give exactly one error, on one line, that says
+ * what is wrong (the CLI prefixes the file name). Nothing here may throw out of inspectArtifact.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspectArtifact, type Inspection } from '../../src/artifacts/artifact.js';
+import { discoverDistributions } from '../../src/artifacts/discover.js';
+import { UsageError } from '../../src/errors.js';
+import {
+  FIXTURES_DIST,
+  makeTempDir,
+  python,
+  simpleMetadata,
+  writeSdist,
+  writeTarGz,
+  writeWheel,
+  writeZip,
+} from '../helpers/archives.js';
+
+const temp = makeTempDir();
+afterAll(temp.cleanup);
+let counter = 0;
+/** A fresh sub-folder per case, so file names can repeat across cases. */
+function caseDir(): string {
+  const dir = join(temp.dir, `case-${++counter}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** Asserts one one-line error matching `pattern`, and returns it. */
+function expectOneError(inspection: Inspection, pattern: RegExp): string {
+  expect(inspection.errors).toHaveLength(1);
+  const [error = ''] = inspection.errors;
+  expect(error).not.toMatch(/[\r\n]/);
+  expect(error).toMatch(pattern);
+  return error;
+}
+
+describe('inspectArtifact on bad wheels', () => {
+  it('a text file named .whl', async () => {
+    const path = join(caseDir(), 'demo-1.0-py3-none-any.whl');
+    writeFileSync(path, 'this is not a zip file\n');
+    expectOneError(await inspectArtifact(path), /^not a valid zip archive \(.+\)$/);
+  });
+
+  it('a wheel without METADATA', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { omitMetadata: true });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA is missing$/);
+  });
+
+  it('a wheel without any .dist-info folder', async () => {
+    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [{ name: 'demo/__init__.py', data: '' }]);
+    expectOneError(await inspectArtifact(path), /no \.dist-info folder in the wheel \(METADATA missing\)/);
+  });
+
+  it('a wheel with two .dist-info folders', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', {
+      extra: [{ name: 'other-2.0.dist-info/METADATA', data: simpleMetadata('other', '2.0') }],
+    });
+    expectOneError(await inspectArtifact(path), /^several \.dist-info folders in the wheel \(demo-1\.0\.dist-info, other-2\.0\.dist-info\)$/);
+  });
+
+  it('a wheel whose .dist-info name disagrees with the file name', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { distInfo: 'other-1.0.dist-info' });
+    expectOneError(await inspectArtifact(path), /other-1\.0\.dist-info folder does not match its file name \(expected demo-1\.0\.dist-info\)/);
+    const wrongVersion = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { distInfo: 'demo-1.1.dist-info' });
+    expectOneError(await inspectArtifact(wrongVersion), /demo-1\.1\.dist-info folder does not match its file name/);
+  });
+
+  it('accepts a .dist-info folder spelled differently but equal after normalisation', async () => {
+    const path = writeWheel(caseDir(), 'Demo_Pkg-1.0.0-py3-none-any.whl', {
+      distInfo: 'demo.pkg-1.0.dist-info',
+      metadata: simpleMetadata('demo-pkg', '1.0'),
+    });
+    expect((await inspectArtifact(path)).errors).toEqual([]);
+  });
+
+  it('a METADATA entry that appears twice', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', {
+      extra: [{ name: 'demo-1.0.dist-info/METADATA', data: simpleMetadata('demo', '1.0') }],
+    });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA appears 2 times in the archive$/);
+  });
+
+  it('a version in the file name that differs from the metadata', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('demo', '1.1') });
+    expectOneError(await inspectArtifact(path), /^the file name says version '1\.0' but the metadata says '1\.1'$/);
+  });
+
+  it('a project name in the file name that differs from the metadata', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('other', '1.0') });
+    expectOneError(await inspectArtifact(path), /^the file name says project 'demo' but the metadata says 'other'$/);
+  });
+
+  it('non-UTF-8 metadata', async () => {
+    const latin1 = Buffer.from(simpleMetadata('demo', '1.0', [['Author', 'Jos\u00e9']]), 'latin1');
+    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [{ name: 'demo-1.0.dist-info/METADATA', data: latin1 }]);
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA is not valid UTF-8$/);
+  });
+
+  it('License-Expression under Metadata-Version 2.1 (what hatchling 1.12 writes)', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('demo', '1.0', [['License-Expression', 'MIT']]) });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA: license-expression introduced in metadata version 2\.4, not 2\.1$/);
+  });
+
+  it('a truncated wheel', async () => {
+    const dir = caseDir();
+    const bytes = readFileSync(join(FIXTURES_DIST, 'molecule_demo_setuptools-1.0.0-py3-none-any.whl'));
+    const path = join(dir, 'molecule_demo_setuptools-1.0.0-py3-none-any.whl');
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expectOneError(await inspectArtifact(path), /not a valid zip archive|corrupt zip archive|cannot read/);
+  });
+
+  it('metadata over the size cap (metadataSizeCap option)', async () => {
+    const path = join(FIXTURES_DIST, 'molecule_demo_setuptools-1.0.0-py3-none-any.whl');
+    expectOneError(await inspectArtifact(path, { metadataSizeCap: 100 }), /METADATA is 1225 bytes, over the 100-byte limit for metadata/);
+    expect((await inspectArtifact(path, { metadataSizeCap: 1225 })).errors).toEqual([]);
+  });
+
+  it('a zip bomb: 20 MiB of METADATA is refused by the 16 MiB default from the declared size', async () => {
+    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [
+      { name: 'demo-1.0.dist-info/METADATA', data: { repeat: 'a', times: 20 * 1024 * 1024 } },
+    ]);
+    const before = process.memoryUsage().arrayBuffers;
+    const error = expectOneError(await inspectArtifact(path), /METADATA is 20971520 bytes, over the 16777216-byte limit for metadata/);
+    expect(error).toContain('demo-1.0.dist-info/METADATA');
+    // Refused before inflating: nowhere near 20 MiB was buffered.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('a zip bomb whose headers lie about the size is stopped while streaming', async () => {
+    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [
+      { name: 'demo-1.0.dist-info/METADATA', data: { repeat: 'a', times: 20 * 1024 * 1024 } },
+    ]);
+    // Rewrite the declared uncompressed size (local header offset 22, central header offset 24) to 1000.
+    python(
+      'import struct,sys\np=sys.argv[1]\nb=bytearray(open(p,"rb").read())\n' +
+        'i=b.find(b"PK\\x03\\x04"); struct.pack_into("<I",b,i+22,1000)\n' +
+        'j=b.find(b"PK\\x01\\x02"); struct.pack_into("<I",b,j+24,1000)\n' +
+        'open(p,"wb").write(b)',
+      [path],
+    );
+    // yauzl checks the bytes that come out against the declared size and stops at the first excess.
+    expectOneError(await inspectArtifact(path), /^cannot read demo-1\.0\.dist-info\/METADATA \(too many bytes in the stream\. expected 1000\./);
+  });
+});
+
+describe('inspectArtifact on bad sdists', () => {
+  it('an sdist without PKG-INFO', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { omitPkgInfo: true });
+    expectOneError(await inspectArtifact(path), /^no PKG-INFO in the top-level folder of the sdist$/);
+  });
+
+  it('an sdist whose only PKG-INFO is deeper down', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
+      omitPkgInfo: true,
+      extra: [{ name: 'demo-1.0/demo.egg-info/PKG-INFO', data: simpleMetadata('demo', '1.0') }],
+    });
+    expectOneError(await inspectArtifact(path), /^no PKG-INFO in the top-level folder of the sdist$/);
+  });
+
+  it('PKG-INFO twice', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { extra: [{ name: 'demo-1.0/PKG-INFO', data: simpleMetadata('demo', '1.0') }] });
+    expectOneError(await inspectArtifact(path), /^PKG-INFO appears 2 times in the sdist$/);
+  });
+
+  it('PKG-INFO as a symbolic link', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
+      omitPkgInfo: true,
+      extra: [
+        { name: 'demo-1.0/real-info', data: simpleMetadata('demo', '1.0') },
+        { name: 'demo-1.0/PKG-INFO', type: 'symlink', linkname: 'real-info' },
+      ],
+    });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is a symbolic link, not a regular file$/);
+  });
+
+  it('PKG-INFO as a hard link', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
+      omitPkgInfo: true,
+      extra: [
+        { name: 'demo-1.0/real-info', data: simpleMetadata('demo', '1.0') },
+        { name: 'demo-1.0/PKG-INFO', type: 'hardlink', linkname: 'demo-1.0/real-info' },
+      ],
+    });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is a hard link, not a regular file$/);
+  });
+
+  it('a version in the file name that differs from PKG-INFO', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { pkgInfo: simpleMetadata('demo', '2.0') });
+    expectOneError(await inspectArtifact(path), /^the file name says version '1\.0' but the metadata says '2\.0'$/);
+  });
+
+  it('a .tar.gz with two top-level folders', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { extra: [{ name: 'stray/file.txt', data: 'x' }] });
+    expectOneError(await inspectArtifact(path), /^more than one top-level folder in the sdist \(demo-1\.0, stray…\)$/);
+  });
+
+  it('a .zip sdist with two top-level folders, and one without PKG-INFO', async () => {
+    const two = writeZip(join(caseDir(), 'demo-1.0.zip'), [
+      { name: 'demo-1.0/PKG-INFO', data: simpleMetadata('demo', '1.0') },
+      { name: 'other/setup.py', data: '' },
+    ]);
+    expectOneError(await inspectArtifact(two), /^more than one top-level folder in the sdist/);
+    const none = writeZip(join(caseDir(), 'demo-1.0.zip'), [{ name: 'demo-1.0/setup.py', data: '' }]);
+    expectOneError(await inspectArtifact(none), /^no PKG-INFO in the top-level folder of the sdist$/);
+  });
+
+  it('a truncated .tar.gz (a real fixture cut in half)', async () => {
+    const bytes = readFileSync(join(FIXTURES_DIST, 'molecule-demo-setuptools-1.0.0.tar.gz'));
+    const path = join(caseDir(), 'molecule-demo-setuptools-1.0.0.tar.gz');
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expectOneError(await inspectArtifact(path), /^not a valid \.tar\.gz archive \(truncated or corrupt: .+\)$/);
+  });
+
+  it('a .tar.gz that is not gzip at all', async () => {
+    const path = join(caseDir(), 'demo-1.0.tar.gz');
+    writeFileSync(path, 'plain text, not gzip\n');
+    expectOneError(await inspectArtifact(path), /^not a valid \.tar\.gz archive/);
+  });
+
+  it('non-UTF-8 PKG-INFO', async () => {
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { pkgInfo: undefined, omitPkgInfo: true, extra: [{ name: 'demo-1.0/PKG-INFO', data: Buffer.from([0x4e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) }] });
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is not valid UTF-8$/);
+  });
+
+  it('PKG-INFO over the size cap, in a .tar.gz and in a .zip', async () => {
+    expectOneError(await inspectArtifact(join(FIXTURES_DIST, 'molecule_demo_hatch-2.0.0rc1.tar.gz'), { metadataSizeCap: 100 }), /PKG-INFO is 722 bytes, over the 100-byte limit for metadata/);
+    expectOneError(await inspectArtifact(join(FIXTURES_DIST, 'molecule-demo-zip-0.1.0.zip'), { metadataSizeCap: 100 }), /PKG-INFO is 327 bytes, over the 100-byte limit for metadata/);
+  });
+
+  it('a 20 MiB PKG-INFO in a .tar.gz is refused by the default cap', async () => {
+    const path = writeTarGz(join(caseDir(), 'demo-1.0.tar.gz'), [{ name: 'demo-1.0/PKG-INFO', data: { repeat: 'Name: x\n', times: 2700000 } }]);
+    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is 21600000 bytes, over the 16777216-byte limit for metadata$/);
+  });
+});
+
+describe('inspectArtifact on files that are not distributions', () => {
+  it('an empty file', async () => {
+    const path = join(caseDir(), 'demo-1.0-py3-none-any.whl');
+    writeFileSync(path, '');
+    expectOneError(await inspectArtifact(path), /^the file is empty$/);
+  });
+
+  it('a file that does not exist', async () => {
+    expectOneError(await inspectArtifact(join(temp.dir, 'nope-1.0-py3-none-any.whl')), /^cannot read the file \(ENOENT\)$/);
+  });
+
+  it('a name that is not a distribution file name', async () => {
+    const dir = caseDir();
+    writeFileSync(join(dir, 'demo-1.0.egg'), 'x');
+    expectOneError(await inspectArtifact(join(dir, 'demo-1.0.egg')), /^not a distribution \(expected \.whl, \.tar\.gz or \.zip\)$/);
+    writeFileSync(join(dir, 'demo.whl'), 'x');
+    expectOneError(await inspectArtifact(join(dir, 'demo.whl')), /^invalid wheel file name/);
+  });
+});
+
+describe('discoverDistributions', () => {
+  /** A project folder holding empty files at the given relative paths (discovery does not open them). */
+  function projectWith(paths: readonly string[]): string {
+    const dir = caseDir();
+    for (const relative of paths) {
+      const path = join(dir, relative);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, '');
+    }
+    return dir;
+  }
+
+  async function usageError(run: Promise<unknown>): Promise<UsageError> {
+    const error = await run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).not.toMatch(/[\r\n]/);
+    return error as UsageError;
+  }
+
+  it('reads dist/ by default: wheels first, companions recognised, other files ignored', async () => {
+    const project = projectWith([
+      'dist/demo-1.0.tar.gz',
+      'dist/demo-1.0.tar.gz.asc',
+      'dist/demo-1.0-py3-none-any.whl',
+      'dist/demo-1.0-py3-none-any.whl.publish.attestation',
+      'dist/demo-1.0.zip',
+      'dist/zzz-1.0-py3-none-any.whl',
+      'dist/README.txt',
+      'dist/.gitignore',
+      'dist/sub/nested-1.0-py3-none-any.whl',
+    ]);
+    const found = await discoverDistributions([], project);
+    expect(found.searched).toEqual(['dist/']);
+    expect(found.files.map((f) => f.filename)).toEqual(['demo-1.0-py3-none-any.whl', 'zzz-1.0-py3-none-any.whl', 'demo-1.0.tar.gz', 'demo-1.0.zip']);
+    expect(found.files[0]?.path).toBe(join('dist', 'demo-1.0-py3-none-any.whl'));
+    expect(found.companions).toEqual([
+      { path: join('dist', 'demo-1.0-py3-none-any.whl.publish.attestation'), kind: 'attestation' },
+      { path: join('dist', 'demo-1.0.tar.gz.asc'), kind: 'signature' },
+    ]);
+    expect([...found.ignored].sort()).toEqual([join('dist', '.gitignore'), join('dist', 'README.txt'), join('dist', 'sub')]);
+  });
+
+  it('uploads wheels before sdists whatever order the paths are given in', async () => {
+    const project = projectWith(['a-1.0.tar.gz', 'b-1.0-py3-none-any.whl', 'a-1.0-py3-none-any.whl']);
+    const found = await discoverDistributions(['a-1.0.tar.gz', 'b-1.0-py3-none-any.whl', 'a-1.0-py3-none-any.whl'], project);
+    expect(found.files.map((f) => f.filename)).toEqual(['a-1.0-py3-none-any.whl', 'b-1.0-py3-none-any.whl', 'a-1.0.tar.gz']);
+  });
+
+  it('expands a glob', async () => {
+    const project = projectWith(['out/demo-1.0-py3-none-any.whl', 'out/demo-1.0.tar.gz', 'out/notes.md']);
+    const found = await discoverDistributions(['out/*.whl'], project);
+    expect(found.files).toEqual([{ path: 'out/demo-1.0-py3-none-any.whl', filename: 'demo-1.0-py3-none-any.whl' }]);
+    const all = await discoverDistributions(['out/*'], project);
+    expect(all.files.map((f) => f.filename)).toEqual(['demo-1.0-py3-none-any.whl', 'demo-1.0.tar.gz']);
+    expect(all.ignored).toEqual(['out/notes.md']);
+  });
+
+  it('counts a file reached twice (folder and glob) once', async () => {
+    const project = projectWith(['dist/demo-1.0-py3-none-any.whl']);
+    const found = await discoverDistributions(['dist', 'dist/*.whl'], project);
+    expect(found.files).toHaveLength(1);
+  });
+
+  it('refuses an explicitly named file with an unknown extension, naming it', async () => {
+    const project = projectWith(['dist/demo-1.0.egg']);
+    const error = await usageError(discoverDistributions(['dist/demo-1.0.egg'], project));
+    expect(error.message).toBe('dist/demo-1.0.egg: not a distribution (expected a .whl, .tar.gz or .zip file)');
+  });
+
+  it('refuses a folder with no distributions, naming the folder', async () => {
+    const project = projectWith(['dist/README.txt', 'dist/demo-1.0.tar.gz.asc']);
+    const error = await usageError(discoverDistributions(['dist'], project));
+    expect(error.code).toBe('no_distributions');
+    expect(error.message).toBe('no distributions (.whl, .tar.gz, .zip) found in: dist');
+  });
+
+  it('refuses a path that does not exist, naming it', async () => {
+    const project = projectWith([]);
+    const error = await usageError(discoverDistributions(['missing/demo-1.0.tar.gz'], project));
+    expect(error.code).toBe('not_found');
+    expect(error.message).toBe('missing/demo-1.0.tar.gz: no such file or folder');
+    const glob = await usageError(discoverDistributions(['missing/*.whl'], project));
+    expect(glob.message).toBe('missing/*.whl: no file matches this pattern');
+  });
+
+  it('refuses the same file name in two folders', async () => {
+    const project = projectWith(['a/demo-1.0-py3-none-any.whl', 'b/demo-1.0-py3-none-any.whl']);
+    const error = await usageError(discoverDistributions(['a', 'b'], project));
+    expect(error.message).toBe(`demo-1.0-py3-none-any.whl: given twice, as ${join('a', 'demo-1.0-py3-none-any.whl')} and ${join('b', 'demo-1.0-py3-none-any.whl')} (one upload per file name)`);
+  });
+
+  it('follows a symbolic link to a distribution in a folder', async () => {
+    const project = projectWith(['build/demo-1.0-py3-none-any.whl']);
+    mkdirSync(join(project, 'dist'));
+    symlinkSync(join(project, 'build', 'demo-1.0-py3-none-any.whl'), join(project, 'dist', 'demo-1.0-py3-none-any.whl'));
+    const found = await discoverDistributions(['dist'], project);
+    expect(found.files.map((f) => f.filename)).toEqual(['demo-1.0-py3-none-any.whl']);
+  });
+});
