@@ -1,63 +1,84 @@
 /**
- * Human output on stderr (stdout is kept for the report). One line per event, suitable for CI logs;
- * nothing printed here ever contains a credential (targets carry only the names of the variables).
+ * Human output on stderr (stdout is kept for the report), through the pino logger so that
+ * `--log-format json` turns every line into a JSON record with the same fields. Nothing printed here
+ * contains a credential: targets carry only the names of the variables that hold them.
  */
+import type { Logger } from 'pino';
 import type { Inspection } from '../artifacts/artifact.js';
 import type { EngineEvent } from '../upload/engine.js';
 import type { PublishReport } from '../report/model.js';
 import { formatDuration, formatSize, kindLabel } from '../report/format.js';
-
-export type Verbosity = 'quiet' | 'normal' | 'verbose';
+import type { ProgressDisplay } from './progress.js';
 
 export interface Console {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-  debug(line: string): void;
+  info(line: string, fields?: Record<string, unknown>): void;
+  warn(line: string, fields?: Record<string, unknown>): void;
+  error(line: string, fields?: Record<string, unknown>): void;
+  debug(line: string, fields?: Record<string, unknown>): void;
 }
 
-export function createConsole(verbosity: Verbosity, write: (text: string) => void = (t) => process.stderr.write(t)): Console {
+export function consoleFor(logger: Logger): Console {
   return {
-    info: (line) => verbosity !== 'quiet' && write(`${line}\n`),
-    warn: (line) => verbosity !== 'quiet' && write(`warning: ${line}\n`),
-    error: (line) => write(`error: ${line}\n`),
-    debug: (line) => verbosity === 'verbose' && write(`debug: ${line}\n`),
+    info: (line, fields) => (fields ? logger.info(fields, line) : logger.info(line)),
+    warn: (line, fields) => (fields ? logger.warn(fields, line) : logger.warn(line)),
+    error: (line, fields) => (fields ? logger.error(fields, line) : logger.error(line)),
+    debug: (line, fields) => (fields ? logger.debug(fields, line) : logger.debug(line)),
   };
 }
 
 export function printInspections(out: Console, inspections: readonly Inspection[]): void {
   for (const i of inspections) {
     const a = i.artifact;
-    if (a) out.info(`  ${a.filename}  ${kindLabel(a.filetype)}  ${a.name} ${a.version}  ${formatSize(a.size)}  sha256:${a.digests.sha256.slice(0, 16)}…`);
-    for (const w of i.warnings) out.warn(`${i.filename}: ${w}`);
+    if (a) {
+      out.info(`  ${a.filename}  ${kindLabel(a.filetype)}  ${a.name} ${a.version}  ${formatSize(a.size)}  sha256:${a.digests.sha256.slice(0, 16)}…`, {
+        event: 'artifact',
+        file: a.filename,
+        size: a.size,
+        sha256: a.digests.sha256,
+      });
+    }
+    for (const w of i.warnings) out.warn(`${i.filename}: ${w}`, { event: 'artifact-warning', file: i.filename });
   }
 }
 
-export function eventPrinter(out: Console): (e: EngineEvent) => void {
+/** Engine events as log lines; byte progress goes to the progress display instead. */
+export function eventPrinter(out: Console, progress: ProgressDisplay): (e: EngineEvent) => void {
   return (e) => {
     switch (e.type) {
       case 'target-start':
-        out.debug(`${e.target}: ${e.files} file(s)`);
+        out.debug(`${e.target}: ${e.files} file(s)`, { event: e.type, target: e.target });
         break;
       case 'file-start':
-        out.info(`${e.target}: uploading ${e.filename} (${formatSize(e.size)})${e.attempt > 1 ? `, attempt ${e.attempt}` : ''}`);
+        progress.start(e.target, e.filename, e.size, e.attempt);
+        break;
+      case 'progress':
+        progress.update(e.target, e.filename, e.sent, e.total);
         break;
       case 'file-done': {
+        progress.stop();
         const r = e.result;
-        out.info(`${e.target}: ${r.filename}: ${r.status}${r.detail ? ` (${r.detail})` : ''} in ${formatDuration(r.durationMs)}`);
-        if (r.hint) out.info(`${e.target}: hint: ${r.hint}`);
+        const line = `${e.target}: ${r.filename}: ${r.status}${r.detail ? ` (${r.detail})` : ''} in ${formatDuration(r.durationMs)}`;
+        const fields = { event: e.type, target: e.target, file: r.filename, status: r.status, attempts: r.attempts, durationMs: r.durationMs };
+        if (r.status === 'uploaded' || r.status === 'already_present') out.info(line, fields);
+        else out.warn(line, fields);
+        if (r.hint) out.info(`${e.target}: hint: ${r.hint}`, { event: 'hint', target: e.target, file: r.filename });
         break;
       }
       case 'retry':
-        out.warn(`${e.target}: ${e.filename}: ${e.reason}; retrying in ${formatDuration(e.delayMs)} (attempt ${e.attempt + 1})`);
+        progress.stop();
+        out.warn(`${e.target}: ${e.filename}: ${e.reason}; retrying in ${formatDuration(e.delayMs)} (attempt ${e.attempt + 1})`, {
+          event: e.type,
+          target: e.target,
+          file: e.filename,
+          attempt: e.attempt,
+          delayMs: e.delayMs,
+        });
         break;
       case 'index':
-        out.debug(`${e.target}: index for ${e.project}: ${e.outcome}`);
-        break;
-      case 'progress':
+        out.debug(`${e.target}: index for ${e.project}: ${e.outcome}`, { event: e.type, target: e.target, project: e.project });
         break;
       case 'target-done':
-        out.debug(`${e.target}: ${e.status}`);
+        out.debug(`${e.target}: ${e.status}`, { event: e.type, target: e.target, status: e.status });
         break;
     }
   };
@@ -65,10 +86,14 @@ export function eventPrinter(out: Console): (e: EngineEvent) => void {
 
 export function printTargets(out: Console, report: PublishReport): void {
   for (const t of report.targets) {
-    out.info(`${t.label} (${t.policy}) ${t.uploadUrl}: ${t.status}${t.detail ? ` — ${t.detail}` : ''}`);
-    if (t.hint) out.info(`  hint: ${t.hint}`);
+    const line = `${t.label} (${t.policy}) ${t.uploadUrl}: ${t.status}${t.detail ? ` — ${t.detail}` : ''}`;
+    const fields = { event: 'target', target: t.id, status: t.status };
+    if (t.status === 'success' || t.status === 'dry_run') out.info(line, fields);
+    else if (t.policy === 'required') out.error(line, fields);
+    else out.warn(line, fields);
+    if (t.hint) out.info(`  hint: ${t.hint}`, { event: 'hint', target: t.id });
     if (report.dryRun) {
-      for (const f of t.files) out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail})` : ''}`);
+      for (const f of t.files) out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail})` : ''}`, { event: 'plan', target: t.id, file: f.filename, status: f.status });
     }
   }
 }

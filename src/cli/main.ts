@@ -4,12 +4,17 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, MoleculeError, isMoleculeError } from '../errors.js';
+import { ExitCode, isMoleculeError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ENV, resolveTargets } from '../config/resolve.js';
 import { inspectSet, publish, InvalidArtifactsError } from '../publish.js';
-import { renderMarkdown, headline } from '../report/markdown.js';
-import { createConsole, eventPrinter, printInspections, printTargets, type Console, type Verbosity } from './console.js';
+import { cell, renderMarkdown, headline } from '../report/markdown.js';
+import type { Logger } from 'pino';
+import { consoleFor, eventPrinter, printInspections, printTargets, type Console } from './console.js';
+import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
+import { colorWanted, createLogger, type LogFormat, type Verbosity } from '../log.js';
+import { command, isActions, stepOutputs, writeStepOutputs } from '../report/actions.js';
+import { errorJsonReport, toJsonReport } from '../report/json.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -39,6 +44,7 @@ function number(name: string, min: number, integer: boolean) {
 interface GlobalFlags {
   verbose?: boolean;
   quiet?: boolean;
+  logFormat?: LogFormat;
 }
 
 function verbosity(flags: GlobalFlags): Verbosity {
@@ -50,14 +56,48 @@ export interface CliIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The real stderr stream when it is a terminal (progress bars), else undefined. */
+  tty?: NodeJS.WriteStream | undefined;
 }
 
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+/** Everything a command needs to talk to the user, made once from the global flags. */
+interface Session {
+  out: Console;
+  logger: Logger;
+  /** Workflow commands go to stdout, or to stderr when stdout is reserved for --json. */
+  commands: (text: string) => void;
+  actions: boolean;
+}
+
+function openSession(io: CliIo, global: GlobalFlags, json: boolean): Session {
+  const format: LogFormat = global.logFormat ?? 'human';
+  const logger = createLogger({
+    format,
+    verbosity: verbosity(global),
+    color: colorWanted(io.env, io.tty !== undefined),
+    write: io.stderr,
+  });
+  const actions = isActions(io.env);
+  const commands = json ? io.stderr : io.stdout;
+  if (actions) {
+    // Before anything else is printed: the runner hides these values from every later log line.
+    for (const name of SECRET_ENV) {
+      const value = io.env[name];
+      if (value) commands(command('add-mask', value));
+    }
+  }
+  return { out: consoleFor(logger), logger, commands, actions };
+}
+
+const SECRET_ENV = [ENV.giteaToken, ENV.pypiToken, ENV.legacyGiteaToken] as const;
+
+export function buildProgram(io: CliIo, state: RunState): Command {
   const program = new Command('molecule-publish')
     .description('Publish Python wheels and sdists to a Gitea PyPI registry (required) and PyPI (best-effort).')
     .version(VERSION, '-V, --version')
-    .option('-v, --verbose', 'show debug detail (index look-ups, retries)')
+    .option('-v, --verbose', 'show debug detail (index look-ups, retries, ignored files)')
     .option('-q, --quiet', 'errors only')
+    .addOption(new Option('--log-format <format>', 'log lines on stderr: human, or json (one record per line)').choices(['human', 'json']).default('human'))
     .configureOutput({ writeOut: io.stderr, writeErr: io.stderr })
     .showHelpAfterError()
     .exitOverride();
@@ -78,9 +118,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option('--timeout <seconds>', 'connect timeout and longest stall while sending or waiting').default(60).argParser(number('--timeout', 0.001, false)))
     .option('--verify', 'also confirm best-effort targets list every file in their index')
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')
+    .option('--json', 'print the JSON report on stdout (the Markdown summary then goes to stderr)')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (paths: string[], flags: Record<string, unknown>) => {
-      setExit(await runPublish(paths, flags, program.opts<GlobalFlags>(), io));
+    .action(async (paths: string[], flags: PublishFlags) => {
+      state.json = flags.json === true;
+      state.dryRun = flags.dryRun === true;
+      state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
+      state.session = openSession(io, program.opts<GlobalFlags>(), state.json);
+      state.exitCode = await runPublish(paths, flags, state.session, io, state, program.opts<GlobalFlags>());
     });
 
   program
@@ -89,20 +134,47 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('[paths...]', 'folders, files or globs', ['dist/'])
     .option('--strict', 'fail on warnings too')
     .action(async (paths: string[], flags: { strict?: boolean }) => {
-      setExit(await runCheck(paths, flags, program.opts<GlobalFlags>(), io));
+      state.session = openSession(io, program.opts<GlobalFlags>(), false);
+      state.exitCode = await runCheck(paths, flags, state.session, io);
     });
   return program;
 }
 
-async function runCheck(paths: string[], flags: { strict?: boolean }, global: GlobalFlags, io: CliIo): Promise<number> {
-  const out = createConsole(verbosity(global), io.stderr);
+interface PublishFlags {
+  dryRun?: boolean;
+  giteaUrl?: string;
+  giteaOwner?: string;
+  giteaRepositoryUrl?: string;
+  pypiUrl?: string;
+  pypiIndexUrl?: string;
+  pypi?: boolean;
+  retries: number;
+  retryDelay: number;
+  timeout: number;
+  verify?: boolean;
+  summary?: string;
+  json?: boolean;
+}
+
+/** What main() needs to know after a command ran or threw. */
+interface RunState {
+  exitCode: number;
+  json: boolean;
+  dryRun: boolean;
+  summaryFile: string | undefined;
+  session: Session | undefined;
+  startedAt: Date;
+}
+
+async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
+  const { out } = session;
   const { inspections, discovery } = await inspectSet(paths, io.cwd);
   for (const ignored of discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
   let failed = 0;
   for (const i of inspections) {
     const verdict = i.errors.length > 0 ? 'FAILED' : i.warnings.length > 0 ? (flags.strict ? 'FAILED due to warnings' : 'PASSED with warnings') : 'PASSED';
     if (verdict.startsWith('FAILED')) failed++;
-    out.info(`Checking ${i.path}: ${verdict}`);
+    out.info(`Checking ${i.path}: ${verdict}`, { event: 'check', file: i.filename, verdict });
     for (const e of i.errors) out.error(`${i.filename}: ${e}`);
     for (const w of i.warnings) out.warn(`${i.filename}: ${w}`);
   }
@@ -110,18 +182,26 @@ async function runCheck(paths: string[], flags: { strict?: boolean }, global: Gl
   return failed > 0 ? ExitCode.invalidArtifact : ExitCode.ok;
 }
 
-async function runPublish(paths: string[], flags: Record<string, unknown>, global: GlobalFlags, io: CliIo): Promise<number> {
-  const out = createConsole(verbosity(global), io.stderr);
+function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boolean): ProgressDisplay {
+  if (verbosity(global) === 'quiet') return noProgress;
+  // A bar only for a person at a terminal; CI logs get one line per event instead.
+  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false';
+  if (io.tty && !ci && !json && (global.logFormat ?? 'human') === 'human') return barProgress(io.tty, colorWanted(io.env, true));
+  return lineProgress(session.out);
+}
+
+async function runPublish(paths: string[], flags: PublishFlags, session: Session, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
+  const { out } = session;
   const dryRun = flags.dryRun === true;
   // Configuration first: missing credentials stop the run before any file is read or request made.
   const { targets, blockers } = resolveTargets(
     {
-      giteaUrl: flags.giteaUrl as string | undefined,
-      giteaOwner: flags.giteaOwner as string | undefined,
-      giteaRepositoryUrl: flags.giteaRepositoryUrl as string | undefined,
-      pypiUrl: flags.pypiUrl as string | undefined,
-      pypiIndexUrl: flags.pypiIndexUrl as string | undefined,
-      pypi: flags.pypi as boolean | undefined,
+      giteaUrl: flags.giteaUrl,
+      giteaOwner: flags.giteaOwner,
+      giteaRepositoryUrl: flags.giteaRepositoryUrl,
+      pypiUrl: flags.pypiUrl,
+      pypiIndexUrl: flags.pypiIndexUrl,
+      pypi: flags.pypi,
     },
     io.env,
     { dryRun },
@@ -134,6 +214,7 @@ async function runPublish(paths: string[], flags: Record<string, unknown>, globa
   out.info(`${dryRun ? 'Dry run: checking' : 'Publishing'} ${set.inspections.length} file(s) from ${set.discovery.searched.join(', ')}`);
   printInspections(out, set.inspections);
 
+  const progress = progressFor(io, session, global, state.json);
   const report = await publish(
     set,
     {
@@ -141,61 +222,82 @@ async function runPublish(paths: string[], flags: Record<string, unknown>, globa
       dryRun,
       blockers,
       engine: {
-        retries: flags.retries as number,
-        retryDelayMs: (flags.retryDelay as number) * 1000,
+        retries: flags.retries,
+        retryDelayMs: flags.retryDelay * 1000,
         maxRetryDelayMs: 60_000,
-        timeoutMs: (flags.timeout as number) * 1000,
+        timeoutMs: flags.timeout * 1000,
         verify: flags.verify === true,
         verifyAttempts: 4,
       },
     },
-    { emit: eventPrinter(out) },
+    { emit: eventPrinter(out, progress) },
   );
+  progress.stop();
   printTargets(out, report);
   const markdown = renderMarkdown(report);
-  const summaryFile = (flags.summary as string | undefined) ?? io.env.GITHUB_STEP_SUMMARY;
-  if (summaryFile) {
-    // Appended, never overwritten: earlier steps' summaries stay.
-    await appendFile(summaryFile, `${markdown}\n`).catch((err: NodeJS.ErrnoException) => out.warn(`cannot write the summary to ${summaryFile}: ${err.code ?? err.message}`));
+  const line = headline(report);
+  await writeSummary(state, session, markdown);
+  // Gitea 1.22 does not render job summaries: the table also ends the log (stderr under --json).
+  if (state.json) {
+    io.stderr(`${markdown}\n`);
+    io.stdout(`${JSON.stringify(toJsonReport(report, { headline: line, startedAt: state.startedAt }), null, 2)}\n`);
+  } else {
+    io.stdout(`${markdown}\n`);
   }
-  // Gitea 1.22 does not render job summaries: the table also ends the log.
-  io.stdout(`${markdown}\n`);
-  out.info(headline(report));
+  if (io.env.GITHUB_OUTPUT) {
+    await writeStepOutputs(io.env.GITHUB_OUTPUT, stepOutputs(report)).catch((err: NodeJS.ErrnoException) =>
+      out.warn(`cannot write step outputs to ${io.env.GITHUB_OUTPUT}: ${err.code ?? err.message}`),
+    );
+  }
+  if (session.actions) {
+    for (const t of report.targets) {
+      if (t.status === 'success' || t.status === 'dry_run' || t.status === 'skipped_no_token') continue;
+      const text = `${t.label} ${t.status}${t.detail ? `: ${t.detail}` : ''}`;
+      session.commands(command(t.policy === 'required' ? 'error' : 'warning', text));
+    }
+  }
+  if (report.exitCode === 0) out.info(line);
+  else out.error(line);
   return report.exitCode;
+}
+
+async function writeSummary(state: RunState, session: Session, markdown: string): Promise<void> {
+  if (!state.summaryFile) return;
+  // Appended, never overwritten: earlier steps' summaries stay.
+  await appendFile(state.summaryFile, `${markdown}\n`).catch((err: NodeJS.ErrnoException) =>
+    session.out.warn(`cannot write the summary to ${state.summaryFile}: ${err.code ?? err.message}`),
+  );
 }
 
 /** Runs the CLI; never throws, never calls process.exit. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
-  const global = () => program.opts<GlobalFlags>();
+  const state: RunState = { exitCode: ExitCode.ok, json: false, dryRun: false, summaryFile: undefined, session: undefined, startedAt: new Date() };
+  const program = buildProgram(io, state);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return state.exitCode;
   } catch (err) {
-    const out: Console = createConsole(verbosity(global()), io.stderr);
     const e = err as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       // Help and version exit 0; commander has already printed its message.
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
     }
-    if (err instanceof InvalidArtifactsError) {
-      for (const line of err.message.split('\n')) out.error(line);
-      if (err.hint) out.error(err.hint);
-      return err.exitCode;
+    const session = state.session ?? openSession(io, program.opts<GlobalFlags>(), state.json);
+    const { out } = session;
+    if (!isMoleculeError(err)) {
+      out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);
+      if (program.opts<GlobalFlags>().verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+      else out.info('run again with --verbose for details, and please open an issue with them');
+      return ExitCode.usage;
     }
-    if (isMoleculeError(err)) {
-      for (const line of err.message.split('\n')) out.error(line);
-      if (err.hint) out.info(`hint: ${err.hint}`);
-      return err.exitCode;
-    }
-    out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);
-    if (global().verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
-    else out.info('run again with --verbose for details, and please open an issue with them');
-    return ExitCode.usage;
+    const lines = err.message.split('\n');
+    for (const line of lines) out.error(line);
+    if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
+    if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
+    // A failed run still leaves its trace in the job summary and, with --json, a report.
+    const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
+    await writeSummary(state, session, summary);
+    if (state.json) io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+    return err.exitCode;
   }
-}
-
-export function isCliError(err: unknown): err is MoleculeError {
-  return err instanceof MoleculeError;
 }

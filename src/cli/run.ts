@@ -6,5 +6,6 @@ const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  tty: process.stderr.isTTY ? process.stderr : undefined,
 });
 process.exitCode = code;

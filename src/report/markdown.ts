@@ -7,7 +7,20 @@ import { formatSize, kindLabel } from './format.js';
 
 /** A table cell: pipes escaped, newlines flattened, backticks neutralised. */
 export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\r?\n/g, ' ').trim();
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, '\\`')
+    .replace(/</g, '&lt;')
+    .replace(/\s*\r?\n\s*/g, ' ')
+    .trim();
+}
+
+/** "failed_http_403" -> "403", "failed_network" -> "network error", for the headline. */
+function why(status: string): string {
+  const http = /^failed_http_(\d+)$/.exec(status)?.[1];
+  if (http) return http;
+  return status === 'failed_network' ? 'network error' : status.replace(/_/g, ' ');
 }
 
 function counts(target: TargetReport) {
@@ -28,14 +41,14 @@ export function headline(report: PublishReport): string {
     parts.push(
       t.status === 'success'
         ? `Published ${c.uploaded} file(s) to ${t.label}${c.present ? ` (${c.present} already there)` : ''}`
-        : `${t.label} FAILED (${t.status})`,
+        : `${t.label} FAILED (${why(t.status)})`,
     );
   }
   for (const t of optional) {
     if (t.status === 'success') parts.push(`${t.label}: ${counts(t).uploaded} uploaded`);
     else if (t.status === 'skipped_no_token') parts.push(`${t.label} skipped (no token)`);
     else if (t.status === 'not_attempted') parts.push(`${t.label} not attempted`);
-    else parts.push(`${t.label} failed (${t.status})`);
+    else parts.push(`${t.label} failed (${why(t.status)})`);
   }
   const ok = report.exitCode === 0;
   const tail = ok
