@@ -2,11 +2,13 @@
  * The command line: flags and environment in, exit code out. A thin shell around the core
  * (inspectSet, publish): it prints, writes the summary, and maps errors to exit codes.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, isMoleculeError } from '../errors.js';
+import { ExitCode, UsageError, isMoleculeError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { ENV, resolveTargets } from '../config/resolve.js';
+import { ENV, insecureTargets, resolveTargets } from '../config/resolve.js';
+import type { TlsOptions } from '../upload/send.js';
+import { sanitizeUrl } from '../util/url.js';
 import { inspectSet, publish, InvalidArtifactsError } from '../publish.js';
 import { cell, renderMarkdown, headline } from '../report/markdown.js';
 import type { Logger } from 'pino';
@@ -58,6 +60,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** The real stderr stream when it is a terminal (progress bars), else undefined. */
   tty?: NodeJS.WriteStream | undefined;
+  /** Aborted on SIGINT/SIGTERM: uploads in flight are cancelled and the report says `interrupted`. */
+  signal?: AbortSignal;
+  /** Which signal aborted the run, for the exit code (130 / 143). */
+  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
 }
 
 /** Everything a command needs to talk to the user, made once from the global flags. */
@@ -119,6 +125,9 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--verify', 'also confirm best-effort targets list every file in their index')
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print the JSON report on stdout (the Markdown summary then goes to stderr)')
+    .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
+    .option('--cert <file>', 'PEM file of CA certificates to trust besides the system ones (default $SSL_CERT_FILE)')
+    .option('--client-cert <file>', 'PEM file with a TLS client certificate and its private key')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (paths: string[], flags: PublishFlags) => {
       state.json = flags.json === true;
@@ -154,6 +163,9 @@ interface PublishFlags {
   verify?: boolean;
   summary?: string;
   json?: boolean;
+  allowHttp?: boolean;
+  cert?: string;
+  clientCert?: string;
 }
 
 /** What main() needs to know after a command ran or threw. */
@@ -206,7 +218,14 @@ async function runPublish(paths: string[], flags: PublishFlags, session: Session
     io.env,
     { dryRun },
   );
+  const insecure = insecureTargets(targets);
+  if (insecure.length > 0 && !flags.allowHttp) {
+    const message = `refusing to send credentials in clear text to ${insecure.map((t) => sanitizeUrl(t.uploadUrl)).join(', ')}: use https, or --allow-http`;
+    if (!dryRun) throw new UsageError(message, { code: 'config' });
+    blockers.push(message);
+  }
   for (const blocker of blockers) out.warn(`${blocker} (a real run would stop here with exit 2)`);
+  const tls = await readTlsFiles(flags, io.env);
 
   const set = await inspectSet(paths, io.cwd);
   for (const ignored of set.discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
@@ -228,6 +247,8 @@ async function runPublish(paths: string[], flags: PublishFlags, session: Session
         timeoutMs: flags.timeout * 1000,
         verify: flags.verify === true,
         verifyAttempts: 4,
+        http: { tls },
+        ...(io.signal ? { signal: io.signal } : {}),
       },
     },
     { emit: eventPrinter(out, progress) },
@@ -256,9 +277,36 @@ async function runPublish(paths: string[], flags: PublishFlags, session: Session
       session.commands(command(t.policy === 'required' ? 'error' : 'warning', text));
     }
   }
+  const interrupted = io.interruptedBy?.();
+  if (interrupted) {
+    out.error(`interrupted by ${interrupted}: uploads in flight were cancelled; run the same command again to finish (files already there are skipped)`);
+    return interrupted === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
+  }
   if (report.exitCode === 0) out.info(line);
   else out.error(line);
   return report.exitCode;
+}
+
+async function readPem(file: string, what: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read the ${what} (${err.code ?? err.message})`, { code: 'config' });
+  });
+  if (!text.includes('-----BEGIN ')) throw new UsageError(`${file}: not a PEM file (the ${what} must be PEM)`, { code: 'config' });
+  return text;
+}
+
+async function readTlsFiles(flags: PublishFlags, env: NodeJS.ProcessEnv): Promise<TlsOptions> {
+  const tls: TlsOptions = {};
+  const caFile = flags.cert ?? (env.SSL_CERT_FILE || undefined);
+  if (caFile) tls.ca = [await readPem(caFile, 'CA certificates')];
+  if (flags.clientCert) {
+    const pem = await readPem(flags.clientCert, 'client certificate');
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+      throw new UsageError(`${flags.clientCert}: the client certificate file must also hold its private key (PEM)`, { code: 'config' });
+    }
+    tls.clientCert = pem;
+  }
+  return tls;
 }
 
 async function writeSummary(state: RunState, session: Session, markdown: string): Promise<void> {

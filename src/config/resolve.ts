@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { giteaKind } from '../targets/gitea.js';
 import { pypiKind } from '../targets/pypi.js';
 import type { Target } from '../targets/target.js';
-import { isLoopbackUrl, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
+import { isLoopbackUrl, sameOrigin, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
 
 export const ENV = {
   giteaUser: 'MOLECULE_PYPI_GITEA_PUBLISHER_USER',
@@ -176,5 +176,7 @@ export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, optio
 
 /** Credentials in clear text to a non-loopback host: allowed only when the user says so. */
 export function insecureTargets(targets: readonly Target[]): Target[] {
-  return targets.filter((t) => t.uploadUrl.startsWith('http:') && !isLoopbackUrl(t.uploadUrl));
+  const clear = (url: string) => url.startsWith('http:') && !isLoopbackUrl(url);
+  // The index gets the credentials too when it is on the upload host (see index-reader.ts).
+  return targets.filter((t) => t.credentials !== undefined && (clear(t.uploadUrl) || (clear(t.indexUrl) && sameOrigin(t.indexUrl, t.uploadUrl))));
 }

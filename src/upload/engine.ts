@@ -212,7 +212,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
     let verdict: Verdict;
     let httpStatus: number | undefined;
     if (outcome.kind === 'network') {
-      verdict = { kind: 'retry', message: outcome.message };
+      verdict = outcome.retryable ? { kind: 'retry', message: outcome.message } : { kind: 'failed', message: outcome.message };
     } else {
       httpStatus = outcome.answer.status;
       verdict = target.kind.readAnswer(outcome.answer, { credentialSource: target.credentials!.source, uploadUrl: sanitizeUrl(target.uploadUrl) });
@@ -252,14 +252,10 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
         };
       }
       case 'failed': {
-        const result: FileResult = {
-          filename: artifact.filename,
-          status: failedHttp(httpStatus ?? 0),
-          httpStatus: httpStatus ?? 0,
-          detail: verdict.message,
-          attempts: attempt,
-          durationMs: elapsed(),
-        };
+        const result: FileResult =
+          httpStatus === undefined
+            ? { filename: artifact.filename, status: 'failed_network', detail: verdict.message, attempts: attempt, durationMs: elapsed() }
+            : { filename: artifact.filename, status: failedHttp(httpStatus), httpStatus, detail: verdict.message, attempts: attempt, durationMs: elapsed() };
         if (verdict.hint) result.hint = verdict.hint;
         return result;
       }

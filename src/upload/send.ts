@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough, Transform } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import FormData from 'form-data';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { FormField } from './form.js';
@@ -16,18 +17,38 @@ export const USER_AGENT = `molecule-publish/${VERSION} node/${process.versions.n
 const ACCEPT = 'application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7';
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export type SendOutcome = { kind: 'answer'; answer: ServerAnswer } | { kind: 'network'; message: string; code?: string };
+export type SendOutcome =
+  | { kind: 'answer'; answer: ServerAnswer }
+  /** `retryable: false` for problems a retry cannot fix (an untrusted certificate). */
+  | { kind: 'network'; message: string; code?: string; retryable: boolean };
 
 export interface HttpOptions {
   /** Bounds connecting and any stall while sending or waiting for the answer. */
   timeoutMs: number;
+  /** Extra TLS material: CA certificates added to the system's, a client certificate and key (PEM). */
+  tls?: TlsOptions;
   /** Test seam: undici connect options (e.g. a failing `lookup`). */
   connect?: Record<string, unknown>;
 }
 
+export interface TlsOptions {
+  /** PEM CA certificates trusted in addition to Node's bundled roots. */
+  ca?: string[];
+  /** PEM client certificate and key (twine's --client-cert: one file holding both). */
+  clientCert?: string;
+}
+
 export function createDispatcher(options: HttpOptions): Dispatcher {
+  const tls: Record<string, unknown> = {};
+  // Node's `ca` option replaces the default roots: keep them, so a private CA for Gitea does not
+  // break PyPI's public certificate (twine's --cert replaces; adding is what a mixed release needs).
+  if (options.tls?.ca?.length) tls.ca = [...rootCertificates, ...options.tls.ca];
+  if (options.tls?.clientCert) {
+    tls.cert = options.tls.clientCert;
+    tls.key = options.tls.clientCert;
+  }
   return new Agent({
-    connect: { timeout: options.timeoutMs, ...options.connect },
+    connect: { timeout: options.timeoutMs, ...tls, ...options.connect },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     keepAliveTimeout: 10_000,
@@ -104,25 +125,52 @@ export async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
 }
 
+// Certificate problems: a retry cannot fix them, and the fix is always the same.
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const NETWORK_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed by the server while sending',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed (DNS)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out while connecting',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the server',
+  UND_ERR_BODY_TIMEOUT: 'timed out reading the answer',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_ABORTED: 'aborted',
+  ABORT_ERR: 'aborted',
+  EPROTO: 'TLS handshake failed',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is this an http:// server?)',
+};
+
 /** One line for a transport error; never includes headers (they hold the credentials). */
 export function networkOutcome(err: unknown): SendOutcome {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  const messages: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset by the server',
-    EPIPE: 'connection closed by the server while sending',
-    ENOTFOUND: 'host name not found (DNS)',
-    EAI_AGAIN: 'host name lookup failed (DNS)',
-    ETIMEDOUT: 'connection timed out',
-    UND_ERR_CONNECT_TIMEOUT: 'timed out while connecting',
-    UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the server',
-    UND_ERR_BODY_TIMEOUT: 'timed out reading the answer',
-    UND_ERR_SOCKET: 'connection closed unexpectedly',
-    UND_ERR_ABORTED: 'aborted',
-    ABORT_ERR: 'aborted',
-  };
-  const known = code !== undefined ? messages[code] : undefined;
-  const message = known ?? (e.cause?.message || e.message || 'network error');
-  return code === undefined ? { kind: 'network', message } : { kind: 'network', message, code };
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+    return {
+      kind: 'network',
+      code,
+      retryable: false,
+      message: `TLS certificate not accepted (${code}: ${e.cause?.message ?? e.message}); for a private CA give --cert FILE (or SSL_CERT_FILE / NODE_EXTRA_CA_CERTS)`,
+    };
+  }
+  const known = code !== undefined ? NETWORK_MESSAGES[code] : e.name === 'AbortError' ? 'aborted' : undefined;
+  const message = known ?? (e.cause?.message || e.message || 'network error').split('\n')[0] ?? 'network error';
+  return code === undefined ? { kind: 'network', message, retryable: true } : { kind: 'network', message, code, retryable: true };
 }

@@ -2,7 +2,8 @@
  * Runs the built CLI (bin/molecule-publish.js) as a user would: a child process with an explicit
  * environment (nothing inherited but PATH and HOME), capturing stdout, stderr and the exit code.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,18 @@ export interface CliOptions {
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return (await startCli(args, options)).done;
+}
+
+export interface RunningCli {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** stderr so far. */
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI and returns at once, for tests that act on it mid-run (signals). */
+export async function startCli(args: string[], options: CliOptions = {}): Promise<RunningCli> {
   const dir = await mkdtemp(join(tmpdir(), 'molecule-cli-'));
   const summaryPath = join(dir, 'summary.md');
   const env: Record<string, string> = {
@@ -38,12 +51,12 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', async (code) => {
@@ -52,6 +65,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
       resolvePromise({ code, stdout, stderr, summary });
     });
   });
+  return { child, stderr: () => stderr, done };
 }
 
 /** Credentials for the test registries' default users. */
