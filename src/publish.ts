@@ -29,9 +29,9 @@ export interface InspectedSet {
 }
 
 /** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
-export async function inspectSet(paths: readonly string[], cwd = process.cwd()): Promise<InspectedSet> {
+export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean } = {}): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
-  const inspections = await mapLimited(discovery.files, 4, (f) => inspectArtifact(f.path));
+  const inspections = await mapLimited(discovery.files, 4, (f) => inspectArtifact(f.path, { digest: options.digest === true }));
   return { discovery, inspections };
 }
 
@@ -52,9 +52,11 @@ export const defaultDeps: EngineDeps = {
   emit: () => undefined,
 };
 
-export function fileInfo(inspection: Inspection & { artifact: Artifact }): FileInfo {
+export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraWarnings: string[] = []): FileInfo {
   const a = inspection.artifact;
-  return { filename: a.filename, path: a.path, name: a.name, version: a.version, filetype: a.filetype, size: a.size, sha256: a.digests.sha256, warnings: inspection.warnings };
+  const info: FileInfo = { filename: a.filename, path: a.path, name: a.name, version: a.version, filetype: a.filetype, size: a.size, warnings: [...inspection.warnings, ...extraWarnings] };
+  if (a.sha256 !== undefined) info.sha256 = a.sha256;
+  return info;
 }
 
 /** Refusals per target; a file the required target refuses stops the run (exit 3) before any request. */
@@ -83,11 +85,6 @@ export async function publish(set: InspectedSet, options: PublishOptions, deps: 
   const inspections = set.inspections as Array<Inspection & { artifact: Artifact }>;
   const artifacts = inspections.map((i) => i.artifact);
   const refusals = planRefusals(options.targets, artifacts);
-  const files = inspections.map((i) => {
-    const info = fileInfo(i);
-    for (const target of options.targets) info.warnings.push(...target.kind.warnings(i.artifact));
-    return info;
-  });
 
   const targets: TargetReport[] = [];
   let requiredFailed = false;
@@ -114,6 +111,8 @@ export async function publish(set: InspectedSet, options: PublishOptions, deps: 
     if (target.policy === 'required' && report.status !== 'success') requiredFailed = true;
   }
 
+  // Built last: the sha256 of each file is known once it has been sent (or hashed for a dry run).
+  const files = inspections.map((i) => fileInfo(i, options.targets.flatMap((t) => t.kind.warnings(i.artifact))));
   const requiredOk = targets.filter((t) => t.policy === 'required').every((t) => t.status === 'success' || t.status === 'dry_run');
   return { dryRun: options.dryRun, files, targets, exitCode: requiredOk ? ExitCode.ok : ExitCode.primaryFailed, durationMs: d.now() - started };
 }

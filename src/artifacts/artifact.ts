@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseDistFilename, type DistFilename } from './filename.js';
 import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
 import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata } from './read-metadata.js';
-import { digestFile, type Digests } from './digests.js';
+import { sha256File } from './digests.js';
 import { validateAgainstFilename, validateMetadata } from './validate.js';
 
 export interface Artifact {
@@ -25,7 +25,11 @@ export interface Artifact {
   version: string;
   metadata: CoreMetadata;
   metadataPath: string;
-  digests: Digests;
+  /**
+   * Hex sha256 of the file, once known: computed up front for a dry run or `check`, otherwise while
+   * the file streams to the first server (see HashingStream), or on demand (see ensureSha256).
+   */
+  sha256?: string;
 }
 
 export interface Inspection {
@@ -40,6 +44,8 @@ export interface Inspection {
 
 export interface InspectOptions {
   metadataSizeCap?: number;
+  /** Hash the file now (dry run, check). A publish hashes while sending instead. */
+  digest?: boolean;
 }
 
 export async function inspectArtifact(path: string, options: InspectOptions = {}): Promise<Inspection> {
@@ -63,16 +69,16 @@ export async function inspectArtifact(path: string, options: InspectOptions = {}
   const dist = parsed.value;
   let metadataText: string;
   let metadataPath: string;
-  let digests: Digests;
+  let sha256: string | undefined;
   try {
     // Independent reads of the same file: run them side by side.
-    const [metadataFile, digested] = await Promise.all([
+    const [metadataFile, digest] = await Promise.all([
       readDistMetadata(path, dist, options.metadataSizeCap ?? METADATA_SIZE_CAP),
-      digestFile(path),
+      options.digest ? sha256File(path) : Promise.resolve(undefined),
     ]);
     metadataText = metadataFile.text;
     metadataPath = metadataFile.path;
-    digests = digested;
+    sha256 = digest;
   } catch (err) {
     if (err instanceof ArchiveProblem) {
       result.errors.push(err.message);
@@ -100,9 +106,15 @@ export async function inspectArtifact(path: string, options: InspectOptions = {}
     version: metadata.single.version ?? dist.version,
     metadata,
     metadataPath,
-    digests,
   };
+  if (sha256 !== undefined) result.artifact.sha256 = sha256;
   return result;
+}
+
+/** The file's sha256, hashing it now if it is not known yet. */
+export async function ensureSha256(artifact: Artifact): Promise<string> {
+  artifact.sha256 ??= await sha256File(artifact.path);
+  return artifact.sha256;
 }
 
 /** Upload order: wheels before sdists (as twine and uv do), then by file name. */

@@ -1,39 +1,43 @@
 /**
- * File digests, computed in one streaming pass (memory does not grow with the file):
- * sha256 (Gitea refuses an upload without it), blake2b-256 (what PyPI keys duplicates on;
- * Python's `hashlib.blake2b(digest_size=32)`, which Node's crypto cannot compute: hash-wasm does),
- * and md5 (twine 4 sends it; still accepted by PyPI).
+ * The one digest we compute: sha256. Gitea refuses an upload without `sha256_digest`, and PyPI takes
+ * any one digest and computes the rest itself. md5 (dropped by twine 6.2) and blake2b-256 (PyPI's own
+ * duplicate key) would each cost another slow pass over multi-GiB wheels: see the README's
+ * performance notes. The hash is computed while the file streams to the server when it can be
+ * (HashingStream), and by a separate pass only when needed before (dry run, index comparison).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createBLAKE2b, type IHasher } from 'hash-wasm';
-
-export interface Digests {
-  md5: string;
-  sha256: string;
-  blake2_256: string;
-}
+import { Transform, type TransformCallback } from 'node:stream';
 
 const CHUNK = 1024 * 1024;
-
-export async function digestFile(path: string): Promise<Digests & { size: number }> {
-  const md5 = createHash('md5');
-  const sha256 = createHash('sha256');
-  const blake2: IHasher = await createBLAKE2b(256);
-  blake2.init();
-  let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    md5.update(bytes);
-    sha256.update(bytes);
-    blake2.update(bytes);
-  }
-  return { md5: md5.digest('hex'), sha256: sha256.digest('hex'), blake2_256: blake2.digest('hex'), size };
-}
 
 export async function sha256File(path: string): Promise<string> {
   const sha256 = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) sha256.update(chunk as Buffer);
   return sha256.digest('hex');
 }
+
+/** Passes bytes through unchanged and hashes them; `digest` is set once the stream has ended. */
+export class HashingStream extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
+  digest: string | undefined;
+
+  constructor(private readonly onDigest?: (hex: string, bytes: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.digest = this.hash.digest('hex');
+    this.onDigest?.(this.digest, this.bytes);
+    done();
+  }
+}
+
+export const FILE_CHUNK = CHUNK;

@@ -30,11 +30,12 @@ export function printInspections(out: Console, inspections: readonly Inspection[
   for (const i of inspections) {
     const a = i.artifact;
     if (a) {
-      out.info(`  ${a.filename}  ${kindLabel(a.filetype)}  ${a.name} ${a.version}  ${formatSize(a.size)}  sha256:${a.digests.sha256.slice(0, 16)}…`, {
+      const sha = a.sha256 ? `  sha256:${a.sha256.slice(0, 16)}…` : '';
+      out.info(`  ${a.filename}  ${kindLabel(a.filetype)}  ${a.name} ${a.version}  ${formatSize(a.size)}${sha}`, {
         event: 'artifact',
         file: a.filename,
         size: a.size,
-        sha256: a.digests.sha256,
+        ...(a.sha256 ? { sha256: a.sha256 } : {}),
       });
     }
     for (const w of i.warnings) out.warn(`${i.filename}: ${w}`, { event: 'artifact-warning', file: i.filename });

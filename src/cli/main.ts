@@ -123,6 +123,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .addOption(new Option('--retry-delay <seconds>', 'first retry delay (doubles each time)').default(1).argParser(number('--retry-delay', 0, false)))
     .addOption(new Option('--timeout <seconds>', 'connect timeout and longest stall while sending or waiting').default(60).argParser(number('--timeout', 0.001, false)))
     .option('--verify', 'also confirm best-effort targets list every file in their index')
+    .addOption(new Option('--concurrency <n>', 'uploads in flight at once per target (the first file, and the first of each release, go alone)').default(8).argParser(number('--concurrency', 1, true)))
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print the JSON report on stdout (the Markdown summary then goes to stderr)')
     .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
@@ -158,6 +159,7 @@ interface PublishFlags {
   pypiIndexUrl?: string;
   pypi?: boolean;
   retries: number;
+  concurrency: number;
   retryDelay: number;
   timeout: number;
   verify?: boolean;
@@ -227,7 +229,8 @@ async function runPublish(paths: string[], flags: PublishFlags, session: Session
   for (const blocker of blockers) out.warn(`${blocker} (a real run would stop here with exit 2)`);
   const tls = await readTlsFiles(flags, io.env);
 
-  const set = await inspectSet(paths, io.cwd);
+  // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
+  const set = await inspectSet(paths, io.cwd, { digest: dryRun });
   for (const ignored of set.discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
   for (const companion of set.discovery.companions) out.debug(`found ${companion.kind} ${companion.path} (not uploaded)`);
   out.info(`${dryRun ? 'Dry run: checking' : 'Publishing'} ${set.inspections.length} file(s) from ${set.discovery.searched.join(', ')}`);
@@ -241,6 +244,7 @@ async function runPublish(paths: string[], flags: PublishFlags, session: Session
       dryRun,
       blockers,
       engine: {
+        concurrency: flags.concurrency,
         retries: flags.retries,
         retryDelayMs: flags.retryDelay * 1000,
         maxRetryDelayMs: 60_000,

@@ -13,7 +13,7 @@ const fileStatus = z.union([
   z.string().regex(/^failed_http_\d{3}$/),
 ]);
 const targetStatus = z.union([
-  z.enum(['success', 'skipped_no_token', 'failed_network', 'conflict', 'not_attempted', 'dry_run', 'interrupted']),
+  z.enum(['success', 'skipped_no_token', 'failed_network', 'conflict', 'not_attempted', 'dry_run', 'missing_from_index', 'interrupted']),
   z.string().regex(/^failed_http_\d{3}$/),
 ]);
 
@@ -59,7 +59,7 @@ export const JsonReportSchema = z.object({
       version: z.string(),
       type: z.enum(['wheel', 'sdist']),
       size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
       warnings: z.array(z.string()),
     }),
   ),
@@ -95,7 +95,7 @@ export function toJsonReport(report: PublishReport, extra: { headline: string; s
       version: f.version,
       type: f.filetype === 'bdist_wheel' ? 'wheel' : 'sdist',
       size: f.size,
-      sha256: f.sha256,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
       warnings: f.warnings,
     })),
     targets: report.targets.map((t) => ({ ...t, counts: targetCounts(t.files) })),

@@ -77,7 +77,7 @@ export function renderMarkdown(report: PublishReport): string {
       const r = t.files.find((x) => x.filename === f.filename);
       return r ? `\`${r.status}\`` : '';
     });
-    lines.push(`| ${cell(f.filename)} | ${cell(f.version)} | ${kindLabel(f.filetype)} | ${formatSize(f.size)} | \`${f.sha256.slice(0, 12)}\` | ${statuses.join(' | ')} |`);
+    lines.push(`| ${cell(f.filename)} | ${cell(f.version)} | ${kindLabel(f.filetype)} | ${formatSize(f.size)} | ${f.sha256 ? `\`${f.sha256.slice(0, 12)}\`` : '—'} | ${statuses.join(' | ')} |`);
   }
   lines.push('');
   return lines.join('\n');

@@ -25,6 +25,8 @@ export type TargetStatus =
   | 'conflict'
   | 'not_attempted'
   | 'dry_run'
+  /** A file was accepted but the index does not list it (with our sha256). */
+  | 'missing_from_index'
   | 'interrupted';
 
 export interface FileResult {
@@ -60,7 +62,8 @@ export interface FileInfo {
   version: string;
   filetype: 'bdist_wheel' | 'sdist';
   size: number;
-  sha256: string;
+  /** Known once the file was hashed (dry run, or read while uploading). */
+  sha256?: string;
   warnings: string[];
 }
 

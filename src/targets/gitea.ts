@@ -39,8 +39,16 @@ export const giteaKind: TargetKind = {
   readAnswer(answer: ServerAnswer, context): Verdict {
     const { status } = answer;
     const body = oneLine(answer.body);
-    if (status === 200 || status === 201) return { kind: 'uploaded' };
+    if (status === 201 || (status === 200 && body === '')) return { kind: 'uploaded' };
     const message = body || `HTTP ${status}`;
+    if (status === 200) {
+      // Gitea answers 201 with an empty body: a 200 page comes from something else (a proxy, a login page).
+      return {
+        kind: 'failed',
+        message: `unexpected HTTP 200 with a page (${message}): not Gitea's answer to an upload, so nothing was stored`,
+        hint: `check that ${context.uploadUrl} reaches Gitea's package API and not a proxy or login page`,
+      };
+    }
     if (status === 409 || (status === 400 && /package file already exists/i.test(body))) return { kind: 'exists', message };
     if (status === 401) {
       const permission = /reqPackageAccess/.test(body) || headerValue(answer.headers, 'www-authenticate') !== undefined;

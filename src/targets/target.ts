@@ -94,7 +94,11 @@ export function genericVerdict(answer: ServerAnswer, message: string): Verdict |
     const after = retryAfterMs(answer.headers);
     return after === undefined ? { kind: 'retry', message } : { kind: 'retry', message, retryAfterMs: after };
   }
-  if (status === 408 || status >= 500) return { kind: 'retry', message };
+  if (status === 408 || status >= 500) {
+    // A 503 may say when to come back, as a 429 does.
+    const after = retryAfterMs(answer.headers);
+    return after === undefined ? { kind: 'retry', message } : { kind: 'retry', message, retryAfterMs: after };
+  }
   if (status === 413) {
     return {
       kind: 'failed',

@@ -8,11 +8,16 @@ import type { Artifact } from '../artifacts/artifact.js';
 import type { Target, Verdict } from '../targets/target.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
 import { buildUploadForm } from './form.js';
+import { ensureSha256 } from '../artifacts/artifact.js';
+import { normalizeName } from '../artifacts/filename.js';
+import { versionKey } from '../artifacts/pep440.js';
 import { readIndex, type IndexLookup } from './index-reader.js';
 import { createDispatcher, sendUpload, type HttpOptions } from './send.js';
 import { sanitizeUrl } from '../util/url.js';
 
 export interface EngineOptions {
+  /** Uploads in flight at once per target (after the first, which goes alone). */
+  concurrency: number;
   retries: number;
   /** First retry delay; doubles each time, with jitter. */
   retryDelayMs: number;
@@ -48,7 +53,8 @@ interface Context {
   dispatcher: Dispatcher;
   options: EngineOptions;
   deps: EngineDeps;
-  index: Map<string, IndexLookup>;
+  /** One look-up per project, shared by the uploads running at the same time. */
+  index: Map<string, Promise<IndexLookup>>;
 }
 
 export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files' | 'durationMs'> {
@@ -84,42 +90,102 @@ export async function publishToTarget(
     return { ...baseReport(target), status: 'skipped_no_token', detail: `${target.credentialNames} not set`, files, durationMs: 0 };
   }
 
-  const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, ...options.http });
+  const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
   const ctx: Context = { target, dispatcher, options, deps, index: new Map() };
-  const results: FileResult[] = [];
+  const results = new Map<string, FileResult>();
   let stopped: FileResult | undefined;
-  try {
-    for (const artifact of artifacts) {
-      const refusal = refusals.get(artifact.filename);
-      if (refusal) {
-        results.push({ filename: artifact.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 });
-        continue;
-      }
+  const slots = semaphore(Math.max(1, options.concurrency));
+
+  const run = async (artifact: Artifact): Promise<void> => {
+    const release = await slots.acquire();
+    try {
+      // Stop starting uploads after the first failure, like twine: the rest would most likely fail
+      // the same way (credentials, permissions, an outage), and a re-run finishes a partial publish.
       if (stopped || options.signal?.aborted) {
-        const detail = options.signal?.aborted ? 'interrupted' : `stopped after ${stopped?.filename} failed`;
-        results.push({ filename: artifact.filename, status: options.signal?.aborted ? 'interrupted' : 'not_attempted', detail, attempts: 0, durationMs: 0 });
-        continue;
+        const interrupted = options.signal?.aborted === true;
+        const detail = interrupted ? 'interrupted' : `stopped after ${stopped?.filename} failed`;
+        results.set(artifact.filename, { filename: artifact.filename, status: interrupted ? 'interrupted' : 'not_attempted', detail, attempts: 0, durationMs: 0 });
+        return;
       }
       const result = await publishFile(ctx, artifact);
-      results.push(result);
+      results.set(artifact.filename, result);
       deps.emit({ type: 'file-done', target: target.id, result });
-      // Stop at the first failure, like twine: the rest would most likely fail the same way
-      // (credentials, permissions, an outage), and a half-sent release is easier to finish by re-running.
-      if (!isFileOk(result.status)) stopped = result;
+      if (!isFileOk(result.status)) stopped ??= result;
+    } finally {
+      release();
     }
+  };
+
+  try {
+    const pending: Artifact[] = [];
+    for (const artifact of artifacts) {
+      const refusal = refusals.get(artifact.filename);
+      if (refusal) results.set(artifact.filename, { filename: artifact.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 });
+      else pending.push(artifact);
+    }
+    await runInOrder(pending, run);
     if (!stopped && !options.signal?.aborted && (target.policy === 'required' || options.verify)) {
-      await verifyListed(ctx, artifacts, results);
+      await verifyListed(ctx, artifacts, [...results.values()]);
     }
   } finally {
     await dispatcher.close().catch(() => undefined);
   }
-  const firstBad = results.find((r) => !isFileOk(r.status));
+  const ordered = artifacts.map((a) => results.get(a.filename) ?? { filename: a.filename, status: 'not_attempted' as const, attempts: 0, durationMs: 0 });
+  const firstBad = ordered.find((r) => !isFileOk(r.status));
   const status: TargetStatus = firstBad ? targetStatusFor(firstBad) : 'success';
   deps.emit({ type: 'target-done', target: target.id, status });
-  const report: TargetReport = { ...baseReport(target), status, files: results, durationMs: deps.now() - started };
+  const report: TargetReport = { ...baseReport(target), status, files: ordered, durationMs: deps.now() - started };
   if (firstBad?.detail) report.detail = `${firstBad.filename}: ${firstBad.detail}`;
   if (firstBad?.hint) report.hint = firstBad.hint;
   return report;
+}
+
+/**
+ * The order guarantees, with as much in parallel as they allow:
+ * 1. the very first file alone: it proves credentials, permissions and the connection before more
+ *    requests go out (a wrong token costs one request, not one per slot);
+ * 2. per release (project and version): its first file alone, since on Gitea (and PyPI) the first
+ *    upload creates the version and concurrent creations race; then its other wheels together;
+ *    then its sdists (wheels before the sdist of each project, as twine and uv order them);
+ * 3. releases side by side, bounded by the concurrency.
+ */
+export async function runInOrder(artifacts: readonly Artifact[], run: (a: Artifact) => Promise<void>): Promise<void> {
+  const [first, ...rest] = artifacts;
+  if (!first) return;
+  await run(first);
+  const releases = new Map<string, Artifact[]>();
+  const key = (a: Artifact) => `${normalizeName(a.name)} ${versionKey(a.version) ?? a.version}`;
+  for (const a of rest) releases.set(key(a), [...(releases.get(key(a)) ?? []), a]);
+  await Promise.all(
+    [...releases.entries()].map(async ([release, files]) => {
+      let queue = files;
+      if (release !== key(first) && queue[0]) {
+        await run(queue[0]);
+        queue = queue.slice(1);
+      }
+      await Promise.all(queue.filter((a) => a.filetype === 'bdist_wheel').map(run));
+      await Promise.all(queue.filter((a) => a.filetype !== 'bdist_wheel').map(run));
+    }),
+  );
+}
+
+function semaphore(size: number): { acquire(): Promise<() => void> } {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    acquire: () =>
+      new Promise((resolve) => {
+        if (free > 0) {
+          free--;
+          resolve(release);
+        } else waiting.push(() => resolve(release));
+      }),
+  };
 }
 
 function targetStatusFor(result: FileResult): TargetStatus {
@@ -128,8 +194,9 @@ function targetStatusFor(result: FileResult): TargetStatus {
     case 'failed_network':
     case 'interrupted':
       return result.status;
-    case 'not_attempted':
     case 'missing_from_index':
+      return 'missing_from_index';
+    case 'not_attempted':
       return 'failed_network';
     default:
       return result.status.startsWith('failed_http_') ? (result.status as TargetStatus) : 'failed_network';
@@ -140,7 +207,7 @@ async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): Promise
   const project = ctx.target.kind.indexProjectName(artifact.name);
   const cached = ctx.index.get(project);
   if (cached && !fresh) return cached;
-  const outcome = await readIndex({
+  const pending = readIndex({
     indexUrl: ctx.target.indexUrl,
     project,
     uploadUrl: ctx.target.uploadUrl,
@@ -148,7 +215,8 @@ async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): Promise
     dispatcher: ctx.dispatcher,
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
-  ctx.index.set(project, outcome);
+  ctx.index.set(project, pending);
+  const outcome = await pending;
   ctx.deps.emit({
     type: 'index',
     target: ctx.target.id,
@@ -158,14 +226,18 @@ async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): Promise
   return outcome;
 }
 
-/** What the index says of this file: there with our bytes, there with other bytes, or not there. */
-function compare(outcome: IndexLookup, artifact: Artifact): 'same' | 'different' | 'no-hash' | 'absent' | 'unknown' {
+/**
+ * What the index says of this file: there with our bytes, there with other bytes, or not there.
+ * Our sha256 is computed here only if the index lists the name (a re-run): otherwise the upload
+ * computes it while sending.
+ */
+async function compare(outcome: IndexLookup, artifact: Artifact): Promise<'same' | 'different' | 'no-hash' | 'absent' | 'unknown'> {
   if (outcome.kind === 'error') return 'unknown';
   if (outcome.kind === 'absent') return 'absent';
   const entry = outcome.files.get(artifact.filename);
   if (!entry) return 'absent';
   if (!entry.sha256) return 'no-hash';
-  return entry.sha256 === artifact.digests.sha256 ? 'same' : 'different';
+  return entry.sha256 === (await ensureSha256(artifact)) ? 'same' : 'different';
 }
 
 function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
@@ -173,7 +245,7 @@ function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: numb
   return {
     filename: artifact.filename,
     status: 'conflict',
-    detail: `a different file with this name is already published (local sha256 ${artifact.digests.sha256.slice(0, 12)}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
+    detail: `a different file with this name is already published (local sha256 ${artifact.sha256?.slice(0, 12) ?? '?'}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
     hint: 'published files cannot be replaced: bump the version (or delete that version on the server) and rebuild',
     attempts,
     durationMs,
@@ -185,7 +257,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   const started = deps.now();
   const elapsed = () => deps.now() - started;
   const before = await lookup(ctx, artifact, false);
-  const seen = compare(before, artifact);
+  const seen = await compare(before, artifact);
   if (seen === 'same') {
     return { filename: artifact.filename, status: 'already_present', detail: 'identical file already in the index', attempts: 0, durationMs: elapsed() };
   }
@@ -196,15 +268,18 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   for (;;) {
     attempt++;
     deps.emit({ type: 'file-start', target: target.id, filename: artifact.filename, size: artifact.size, attempt });
-    const outcome = await sendUpload({
+    const sent = await sendUpload({
       url: target.uploadUrl,
       fields,
       file: artifact,
+      ...(artifact.sha256 !== undefined ? { sha256: artifact.sha256 } : {}),
       credentials: target.credentials!,
       dispatcher: ctx.dispatcher,
       ...(options.signal ? { signal: options.signal } : {}),
-      onBytes: (sent, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent, total }),
+      onBytes: (bytes, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent: bytes, total }),
     });
+    const outcome = sent.outcome;
+    if (sent.sha256 !== undefined) artifact.sha256 ??= sent.sha256;
     if (options.signal?.aborted) {
       return { filename: artifact.filename, status: 'interrupted', detail: 'interrupted during upload', attempts: attempt, durationMs: elapsed() };
     }
@@ -224,7 +299,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
       case 'exists': {
         // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
         const after = await lookup(ctx, artifact, true);
-        const state = compare(after, artifact);
+        const state = await compare(after, artifact);
         if (state === 'same') {
           return { filename: artifact.filename, status: 'already_present', detail: 'the server already had this exact file', attempts: attempt, durationMs: elapsed() };
         }
@@ -284,7 +359,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
         }
         // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.
         const landed = await lookup(ctx, artifact, true);
-        const state = compare(landed, artifact);
+        const state = await compare(landed, artifact);
         if (state === 'same') {
           return { filename: artifact.filename, status: 'uploaded', detail: 'stored by an earlier attempt', attempts: attempt, durationMs: elapsed() };
         }
@@ -308,7 +383,7 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
       const project = ctx.target.kind.indexProjectName(artifact.name);
       const outcome = await lookup(ctx, artifact, !checked.has(project));
       checked.add(project);
-      const state = compare(outcome, artifact);
+      const state = await compare(outcome, artifact);
       if (state === 'same') {
         if (result.status === 'missing_from_index') {
           result.status = 'uploaded';

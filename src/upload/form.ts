@@ -1,7 +1,8 @@
 /**
  * The multipart upload form for one distribution, field for field what twine 7 sends
  * (`PackageFile.metadata_dictionary` + `:action` and `protocol_version`), which both PyPI and Gitea
- * read. The file part itself (`content`) is added by the sender, last, streamed from disk.
+ * read, except the digests: we send `sha256_digest` only (see digests.ts). The file part (`content`)
+ * and the digest are added by the sender, streamed from disk.
  */
 import type { Artifact } from '../artifacts/artifact.js';
 import { compareMetadataVersions, fieldSpec, type FieldKey, type MultiField, type SingleField } from '../artifacts/metadata.js';
@@ -94,12 +95,15 @@ export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): 
 
   fields.push(['pyversion', artifact.pyversion], ['filetype', artifact.filetype]);
   if (options.comment !== undefined) fields.push(['comment', options.comment]);
-  fields.push(
-    ['sha256_digest', artifact.digests.sha256],
-    ['md5_digest', artifact.digests.md5],
-    ['blake2_256_digest', artifact.digests.blake2_256],
-    [':action', 'file_upload'],
-    ['protocol_version', '1'],
-  );
+  fields.push([':action', 'file_upload'], ['protocol_version', '1']);
   return fields;
+}
+
+/**
+ * Every text field of the upload as the server receives it: the form above plus `sha256_digest`,
+ * which the sender puts after the file part (hashed while streaming; both Gitea's ParseMultipartForm
+ * and Warehouse read the whole form before checking it, so the order does not matter to them).
+ */
+export function fieldsAsSent(artifact: Artifact, sha256: string, options: FormOptions = {}): FormField[] {
+  return [...buildUploadForm(artifact, options), ['sha256_digest', sha256]];
 }

@@ -11,6 +11,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { FormField } from './form.js';
 import type { Credentials, ServerAnswer } from '../targets/target.js';
 import { VERSION } from '../version.js';
+import { FILE_CHUNK, HashingStream } from '../artifacts/digests.js';
 
 export const USER_AGENT = `molecule-publish/${VERSION} node/${process.versions.node}`;
 // uv's Accept: PyPI answers errors as JSON {code, message} when JSON is preferred.
@@ -25,6 +26,8 @@ export type SendOutcome =
 export interface HttpOptions {
   /** Bounds connecting and any stall while sending or waiting for the answer. */
   timeoutMs: number;
+  /** Connections kept per origin (kept alive between uploads). */
+  connections?: number;
   /** Extra TLS material: CA certificates added to the system's, a client certificate and key (PEM). */
   tls?: TlsOptions;
   /** Test seam: undici connect options (e.g. a failing `lookup`). */
@@ -52,7 +55,7 @@ export function createDispatcher(options: HttpOptions): Dispatcher {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     keepAliveTimeout: 10_000,
-    connections: 8,
+    connections: options.connections ?? 8,
   });
 }
 
@@ -62,22 +65,46 @@ export function basicAuth(credentials: Credentials): string {
 
 export interface UploadRequest {
   url: string;
+  /** Text fields sent before the file part (see form.ts). */
   fields: readonly FormField[];
   file: { path: string; filename: string; size: number };
+  /** The file's sha256 if already known; otherwise it is computed while the file streams. */
+  sha256?: string;
   credentials: Credentials;
   dispatcher: Dispatcher;
   signal?: AbortSignal;
   onBytes?: (sent: number, total: number) => void;
 }
 
-export async function sendUpload(req: UploadRequest): Promise<SendOutcome> {
+export interface UploadResult {
+  outcome: SendOutcome;
+  /** The file's sha256, when the whole file was read for this request. */
+  sha256?: string;
+}
+
+const SHA256_HEX_LENGTH = 64;
+
+export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
   // A new form and a newly opened file on every attempt: a stream cannot be replayed.
   const form = new FormData();
   for (const [name, value] of req.fields) form.append(name, value);
-  form.append('content', createReadStream(req.file.path), {
-    filename: req.file.filename,
-    contentType: 'application/octet-stream',
-    knownLength: req.file.size,
+  let computed: string | undefined;
+  const hashing = new HashingStream((hex, bytes) => {
+    if (bytes === req.file.size) computed = hex;
+  });
+  const file = createReadStream(req.file.path, { highWaterMark: FILE_CHUNK });
+  file.on('error', (err) => hashing.destroy(err));
+  file.pipe(hashing);
+  form.append('content', hashing, { filename: req.file.filename, contentType: 'application/octet-stream', knownLength: req.file.size });
+  // The digest travels after the file, so one read of the file both hashes and sends it. Its value is
+  // produced when the file has been read; form-data reaches this part only after that.
+  const digest = new PassThrough();
+  if (req.sha256 !== undefined) digest.end(req.sha256);
+  else hashing.once('end', () => digest.end(hashing.digest));
+  form.append('sha256_digest', digest, {
+    knownLength: SHA256_HEX_LENGTH,
+    // A plain text field: no filename and no Content-Type, as for the other fields.
+    header: `--${form.getBoundary()}\r\nContent-Disposition: form-data; name="sha256_digest"\r\n\r\n`,
   });
   const total = form.getLengthSync();
   let sent = 0;
@@ -88,11 +115,9 @@ export async function sendUpload(req: UploadRequest): Promise<SendOutcome> {
       done(null, chunk);
     },
   });
-  const body = new PassThrough({ highWaterMark: 256 * 1024 });
-  form.on('error', (err: Error) => body.destroy(err));
-  form.pipe(body);
-  const stream = body.pipe(counter);
-  body.on('error', (err) => counter.destroy(err));
+  form.on('error', (err: Error) => counter.destroy(err));
+  hashing.on('error', (err: Error) => counter.destroy(err));
+  const body = form.pipe(counter);
 
   try {
     const response = await request(req.url, {
@@ -105,13 +130,15 @@ export async function sendUpload(req: UploadRequest): Promise<SendOutcome> {
         accept: ACCEPT,
         'user-agent': USER_AGENT,
       },
-      body: stream,
+      body,
       signal: req.signal,
     });
-    return { kind: 'answer', answer: { status: response.statusCode, headers: response.headers, body: await readCapped(response.body) } };
+    const answer: ServerAnswer = { status: response.statusCode, headers: response.headers, body: await readCapped(response.body) };
+    return computed === undefined ? { outcome: { kind: 'answer', answer } } : { outcome: { kind: 'answer', answer }, sha256: computed };
   } catch (err) {
-    stream.destroy();
-    return networkOutcome(err);
+    body.destroy();
+    file.destroy();
+    return computed === undefined ? { outcome: networkOutcome(err) } : { outcome: networkOutcome(err), sha256: computed };
   }
 }
 

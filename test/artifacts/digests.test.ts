@@ -2,30 +2,48 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { digestFile, sha256File } from '../../src/artifacts/digests.js';
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HashingStream, sha256File } from '../../src/artifacts/digests.js';
 import { FIXTURES_DIST, makeTempDir, python } from '../helpers/archives.js';
 
 interface PythonDigests {
-  md5: string;
   sha256: string;
-  blake2_256: string;
   size: number;
 }
 
-// What twine's HashManager computes: hashlib.md5, hashlib.sha256, hashlib.blake2b(digest_size=32).
+// The digest we send, as Python's hashlib computes it (twine's HashManager uses the same).
 const HASH_WITH_PYTHON = `
 import hashlib, json, sys
 out = {}
 for path in sys.argv[1:]:
-    md5, sha, blake = hashlib.md5(), hashlib.sha256(), hashlib.blake2b(digest_size=32)
+    sha = hashlib.sha256()
     size = 0
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             size += len(chunk)
-            md5.update(chunk); sha.update(chunk); blake.update(chunk)
-    out[path] = {"md5": md5.hexdigest(), "sha256": sha.hexdigest(), "blake2_256": blake.hexdigest(), "size": size}
+            sha.update(chunk)
+    out[path] = {"sha256": sha.hexdigest(), "size": size}
 print(json.dumps(out))
 `;
+
+/** What the uploader computes: the file piped through HashingStream, the bytes passed on unchanged. */
+async function streamed(path: string): Promise<PythonDigests> {
+  let size = 0;
+  const hashing = new HashingStream();
+  await pipeline(
+    createReadStream(path, { highWaterMark: 64 * 1024 }),
+    hashing,
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        done();
+      },
+    }),
+  );
+  return { sha256: hashing.digest ?? '', size };
+}
 
 function pythonDigests(paths: readonly string[]): Record<string, PythonDigests> {
   return JSON.parse(python(HASH_WITH_PYTHON, paths)) as Record<string, PythonDigests>;
@@ -35,16 +53,16 @@ const fixtures = readdirSync(FIXTURES_DIST)
   .sort()
   .map((name) => join(FIXTURES_DIST, name));
 
-describe('digestFile', () => {
+describe('sha256File and HashingStream', () => {
   const expected = pythonDigests(fixtures);
 
   it('covers every fixture', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(13);
   });
 
-  it.each(fixtures)('md5, sha256 and blake2b-256 of %s equal Python hashlib', async (path) => {
-    expect(await digestFile(path)).toEqual(expected[path]);
+  it.each(fixtures)('sha256 of %s equals Python hashlib, read whole or while streaming', async (path) => {
     expect(await sha256File(path)).toBe(expected[path]?.sha256);
+    expect(await streamed(path)).toEqual(expected[path]);
   });
 
   const temp = makeTempDir();
@@ -65,17 +83,13 @@ describe('digestFile', () => {
     await handle.close();
     const reference = pythonDigests([path])[path];
     expect(reference?.size).toBe(size);
-    expect(await digestFile(path)).toEqual(reference);
+    expect(await sha256File(path)).toBe(reference?.sha256);
+    expect(await streamed(path)).toEqual(reference);
   });
 
   it('hashes an empty file', async () => {
     const path = join(temp.dir, 'empty.bin');
     await (await open(path, 'w')).close();
-    expect(await digestFile(path)).toEqual({
-      md5: 'd41d8cd98f00b204e9800998ecf8427e',
-      sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      blake2_256: '0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8',
-      size: 0,
-    });
+    expect(await streamed(path)).toEqual({ sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 });
   });
 });

@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../src/artifacts/artifact.js';
 import { parseDistFilename } from '../../src/artifacts/filename.js';
 import { parseCoreMetadata } from '../../src/artifacts/metadata.js';
-import { buildUploadForm, safeName, type FormField } from '../../src/upload/form.js';
+import { buildUploadForm, fieldsAsSent, safeName, type FormField } from '../../src/upload/form.js';
 
-const DIGESTS = {
-  md5: '0'.repeat(32),
-  sha256: '1'.repeat(64),
-  blake2_256: '2'.repeat(64),
-};
+const SHA256 = '1'.repeat(64);
 
 function artifactFor(filename: string, metadataText: string): Artifact {
   const parsed = parseDistFilename(filename);
@@ -26,7 +22,6 @@ function artifactFor(filename: string, metadataText: string): Artifact {
     version: metadata.single.version ?? dist.version,
     metadata,
     metadataPath: 'x/METADATA',
-    digests: DIGESTS,
   };
 }
 
@@ -125,16 +120,15 @@ describe('buildUploadForm (twine 7 fields)', () => {
     }
   });
 
-  it('ends with the file fields, the digests and the action', () => {
-    expect(form.slice(-7)).toEqual([
+  it('ends with the file fields and the action; the digest is added as sent (sha256 only)', () => {
+    expect(form.slice(-4)).toEqual([
       ['pyversion', 'py2.py3'],
       ['filetype', 'bdist_wheel'],
-      ['sha256_digest', DIGESTS.sha256],
-      ['md5_digest', DIGESTS.md5],
-      ['blake2_256_digest', DIGESTS.blake2_256],
       [':action', 'file_upload'],
       ['protocol_version', '1'],
     ]);
+    const sent = fieldsAsSent(artifactFor('My.Weird_Name-1.0-py2.py3-none-any.whl', RICH_24), SHA256);
+    expect(sent.filter(([n]) => n.endsWith('_digest'))).toEqual([['sha256_digest', SHA256]]);
   });
 
   it('sends each single-use field once', () => {
@@ -162,9 +156,6 @@ describe('buildUploadForm (details)', () => {
       'requires_python',
       'pyversion',
       'filetype',
-      'sha256_digest',
-      'md5_digest',
-      'blake2_256_digest',
       ':action',
       'protocol_version',
     ]);

@@ -16,7 +16,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { inspectArtifact } from '../../src/artifacts/artifact.js';
-import { buildUploadForm, type FormField } from '../../src/upload/form.js';
+import { fieldsAsSent, type FormField } from '../../src/upload/form.js';
+import { sha256File } from '../../src/artifacts/digests.js';
 import { FIXTURES_DIST, makeTempDir, metadataText, writeTarGz, writeZip } from '../helpers/archives.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -30,6 +31,7 @@ import { FIXTURES_DIST, makeTempDir, metadataText, writeTarGz, writeZip } from '
 // | comment          | always, empty without -c               | only with a comment (twine 7)                    |
 // | unset fields     | empty strings                          | omitted (twine 7); requires_python always (uv)   |
 // | keywords         | raw header `a,b`                       | packaging's split joined by ", " (twine 7)       |
+// | digests          | md5, sha256 and blake2_256             | sha256 only, hashed while the file streams       |
 
 type Fields = Array<[string, string]>;
 
@@ -76,6 +78,15 @@ const DELIBERATE_DIFFERENCES: readonly Difference[] = [
     ours: "twine 7's `\", \".join()` of packaging's comma split (`fixture, molecule, demo`)",
     why: 'twine 7 sends the parsed list joined with ", " (§2.2 row keywords / project_urls).',
     apply: (fields) => fields.map(([name, value]) => [name, name === 'keywords' ? value.split(',').map((k) => k.trim()).join(', ') : value]),
+  },
+  {
+    what: 'digests',
+    twine402: '`md5_digest`, `sha256_digest` and `blake2_256_digest`',
+    ours: '`sha256_digest` only',
+    why:
+      'PyPI needs at least one digest and computes the others itself; Gitea needs sha256 (§1.2, §1.7). twine 6.2 dropped md5; ' +
+      'blake2b and md5 would each cost another pass over multi-GiB wheels (README, performance).',
+    apply: (fields) => fields.filter(([name]) => name !== 'md5_digest' && name !== 'blake2_256_digest'),
   },
 ];
 
@@ -401,7 +412,7 @@ describe.skipIf(!twineVersion)(`twine parity: our upload form vs the form twine 
     // The file part: last, the right name, the whole file, octet-stream (we add it the same way when sending).
     expect(upload.file).toEqual({ field: 'content', name: filename, size: statSync(path).size, type: 'application/octet-stream' });
     return {
-      ours: asMultiset(buildUploadForm(artifact)),
+      ours: asMultiset(fieldsAsSent(artifact, await sha256File(path))),
       twine: asMultiset(normaliseTwine402(upload.fields, artifact.filetype)),
       upload,
     };
@@ -466,7 +477,7 @@ describe.skipIf(!twineVersion)(`twine parity: our upload form vs the form twine 
       const inspection = await inspectArtifact(join(FIXTURES_DIST, file));
       expect(inspection.errors).toEqual([]);
       if (!inspection.artifact) throw new Error(`cannot inspect ${file}`);
-      return buildUploadForm(inspection.artifact);
+      return fieldsAsSent(inspection.artifact, await sha256File(join(FIXTURES_DIST, file)));
     }
     const valuesOf = (form: readonly FormField[], name: string) => form.filter(([n]) => n === name).map(([, v]) => v);
 
