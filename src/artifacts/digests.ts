@@ -23,19 +23,20 @@ export class HashingStream extends Transform {
   private bytes = 0;
   digest: string | undefined;
 
-  constructor(private readonly onDigest?: (hex: string, bytes: number) => void) {
+  constructor(private readonly events: { onChunk?: (bytesSoFar: number) => void; onDigest?: (hex: string, bytes: number) => void } = {}) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    this.events.onChunk?.(this.bytes);
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
     this.digest = this.hash.digest('hex');
-    this.onDigest?.(this.digest, this.bytes);
+    this.events.onDigest?.(this.digest, this.bytes);
     done();
   }
 }

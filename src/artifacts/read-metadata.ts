@@ -46,7 +46,10 @@ function decodeUtf8(bytes: Buffer, where: string): string {
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      // A file we may not open is unreadable, not corrupt.
+      if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
+      else if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
       else resolve(zip);
     });
   });
@@ -140,6 +143,9 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
   let problem: ArchiveProblem | undefined;
 
   extract.on('entry', (header, stream, next) => {
+    // A member cut short (truncated archive) errors on its own stream: the pipeline below reports it,
+    // so this one only needs a listener (an unhandled 'error' would end the process).
+    stream.on('error', () => undefined);
     const name = header.name.replace(/^(\.\/)+/, '');
     const parts = name.split('/').filter((p) => p !== '');
     if (parts[0] !== undefined) tops.add(parts[0]);
@@ -183,6 +189,8 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
     if (/unexpected end|incorrect header check|invalid|unexpected eof/i.test(message)) {
       throw new ArchiveProblem(`not a valid .tar.gz archive (truncated or corrupt: ${message})`);
     }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && code.startsWith('E')) throw new ArchiveProblem(`cannot read the file (${code})`);
     throw new ArchiveProblem(`cannot read the .tar.gz archive (${message})`);
   }
   if (problem) throw problem;

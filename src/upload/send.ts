@@ -4,7 +4,7 @@
  * credentials would go somewhere the user did not name. A transport failure is a value, not a throw.
  */
 import { createReadStream } from 'node:fs';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import FormData from 'form-data';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -89,8 +89,12 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
   const form = new FormData();
   for (const [name, value] of req.fields) form.append(name, value);
   let computed: string | undefined;
-  const hashing = new HashingStream((hex, bytes) => {
-    if (bytes === req.file.size) computed = hex;
+  // Progress counts the file's bytes as they are taken for sending (what a person expects to see).
+  const hashing = new HashingStream({
+    onChunk: (bytes) => req.onBytes?.(bytes, req.file.size),
+    onDigest: (hex, bytes) => {
+      if (bytes === req.file.size) computed = hex;
+    },
   });
   const file = createReadStream(req.file.path, { highWaterMark: FILE_CHUNK });
   file.on('error', (err) => hashing.destroy(err));
@@ -107,17 +111,10 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
     header: `--${form.getBoundary()}\r\nContent-Disposition: form-data; name="sha256_digest"\r\n\r\n`,
   });
   const total = form.getLengthSync();
-  let sent = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      sent += chunk.length;
-      req.onBytes?.(sent, total);
-      done(null, chunk);
-    },
-  });
-  form.on('error', (err: Error) => counter.destroy(err));
-  hashing.on('error', (err: Error) => counter.destroy(err));
-  const body = form.pipe(counter);
+  const body = new PassThrough({ highWaterMark: 256 * 1024 });
+  form.on('error', (err: Error) => body.destroy(err));
+  hashing.on('error', (err: Error) => body.destroy(err));
+  form.pipe(body);
 
   try {
     const response = await request(req.url, {

@@ -9,7 +9,8 @@ export function sanitizeUrl(url: string): string {
     parsed.password = '';
     return parsed.toString();
   } catch {
-    return url.replace(/\/\/[^/@\s]*@/, '//');
+    // Unparsable (a '/' in a password makes the port look invalid): drop everything up to the '@'.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@\s]*@/i, '$1');
   }
 }
 
