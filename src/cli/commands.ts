@@ -1,0 +1,215 @@
+/**
+ * What the commands do once commander has parsed the flags: loaded on demand by main.ts, so that
+ * `--version` and `--help` do not pay for the core, pino, zod and undici.
+ */
+import { appendFile, readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { ExitCode, UsageError, isMoleculeError } from '../errors.js';
+import { ENV, insecureTargets, resolveTargets } from '../config/resolve.js';
+import type { TlsOptions } from '../upload/send.js';
+import { sanitizeUrl } from '../util/url.js';
+import { inspectSet, publish, InvalidArtifactsError } from '../publish.js';
+import { cell, renderMarkdown, headline } from '../report/markdown.js';
+import { consoleFor, eventPrinter, printInspections, printTargets, type Console } from './console.js';
+import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
+import { colorWanted, createLogger, type LogFormat, type Verbosity } from '../log.js';
+import { command, isActions, stepOutputs, writeStepOutputs } from '../report/actions.js';
+import { errorJsonReport, toJsonReport } from '../report/json.js';
+import type { CliIo, GlobalFlags, PublishFlags, RunState } from './types.js';
+
+function verbosity(flags: GlobalFlags): Verbosity {
+  return flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal';
+}
+
+/** Everything a command needs to talk to the user, made once from the global flags. */
+export interface Session {
+  out: Console;
+  logger: Logger;
+  /** Workflow commands go to stdout, or to stderr when stdout is reserved for --json. */
+  commands: (text: string) => void;
+  actions: boolean;
+}
+
+export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Session {
+  const format: LogFormat = global.logFormat ?? 'human';
+  const logger = createLogger({
+    format,
+    verbosity: verbosity(global),
+    color: colorWanted(io.env, io.tty !== undefined),
+    write: io.stderr,
+  });
+  const actions = isActions(io.env);
+  const commands = json ? io.stderr : io.stdout;
+  if (actions) {
+    // Before anything else is printed: the runner hides these values from every later log line.
+    for (const name of SECRET_ENV) {
+      const value = io.env[name];
+      if (value) commands(command('add-mask', value));
+    }
+  }
+  return { out: consoleFor(logger), logger, commands, actions };
+}
+
+const SECRET_ENV = [ENV.giteaToken, ENV.pypiToken, ENV.legacyGiteaToken] as const;
+
+export async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
+  const { out } = session;
+  const { inspections, discovery } = await inspectSet(paths, io.cwd);
+  for (const ignored of discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
+  let failed = 0;
+  for (const i of inspections) {
+    const verdict = i.errors.length > 0 ? 'FAILED' : i.warnings.length > 0 ? (flags.strict ? 'FAILED due to warnings' : 'PASSED with warnings') : 'PASSED';
+    if (verdict.startsWith('FAILED')) failed++;
+    out.info(`Checking ${i.path}: ${verdict}`, { event: 'check', file: i.filename, verdict });
+    for (const e of i.errors) out.error(`${i.filename}: ${e}`);
+    for (const w of i.warnings) out.warn(`${i.filename}: ${w}`);
+  }
+  out.info(`${inspections.length - failed} passed, ${failed} failed`);
+  return failed > 0 ? ExitCode.invalidArtifact : ExitCode.ok;
+}
+
+function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boolean): ProgressDisplay {
+  if (verbosity(global) === 'quiet') return noProgress;
+  // A bar only for a person at a terminal; CI logs get one line per event instead.
+  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false';
+  if (io.tty && !ci && !json && (global.logFormat ?? 'human') === 'human') return barProgress(io.tty, colorWanted(io.env, true));
+  return lineProgress(session.out);
+}
+
+export async function runPublish(paths: string[], flags: PublishFlags, session: Session, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
+  const { out } = session;
+  const dryRun = flags.dryRun === true;
+  // Configuration first: missing credentials stop the run before any file is read or request made.
+  const { targets, blockers } = resolveTargets(
+    {
+      giteaUrl: flags.giteaUrl,
+      giteaOwner: flags.giteaOwner,
+      giteaRepositoryUrl: flags.giteaRepositoryUrl,
+      pypiUrl: flags.pypiUrl,
+      pypiIndexUrl: flags.pypiIndexUrl,
+      pypi: flags.pypi,
+    },
+    io.env,
+    { dryRun },
+  );
+  const insecure = insecureTargets(targets);
+  if (insecure.length > 0 && !flags.allowHttp) {
+    const message = `refusing to send credentials in clear text to ${insecure.map((t) => sanitizeUrl(t.uploadUrl)).join(', ')}: use https, or --allow-http`;
+    if (!dryRun) throw new UsageError(message, { code: 'config' });
+    blockers.push(message);
+  }
+  for (const blocker of blockers) out.warn(`${blocker} (a real run would stop here with exit 2)`);
+  const tls = await readTlsFiles(flags, io.env);
+
+  // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
+  const set = await inspectSet(paths, io.cwd, { digest: dryRun });
+  for (const ignored of set.discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
+  for (const companion of set.discovery.companions) out.debug(`found ${companion.kind} ${companion.path} (not uploaded)`);
+  out.info(`${dryRun ? 'Dry run: checking' : 'Publishing'} ${set.inspections.length} file(s) from ${set.discovery.searched.join(', ')}`);
+  printInspections(out, set.inspections);
+
+  const progress = progressFor(io, session, global, state.json);
+  const report = await publish(
+    set,
+    {
+      targets,
+      dryRun,
+      blockers,
+      engine: {
+        concurrency: flags.concurrency,
+        retries: flags.retries,
+        retryDelayMs: flags.retryDelay * 1000,
+        maxRetryDelayMs: 60_000,
+        timeoutMs: flags.timeout * 1000,
+        verify: flags.verify === true,
+        verifyAttempts: 4,
+        http: { tls },
+        ...(io.signal ? { signal: io.signal } : {}),
+      },
+    },
+    { emit: eventPrinter(out, progress) },
+  );
+  progress.stop();
+  printTargets(out, report);
+  const markdown = renderMarkdown(report);
+  const line = headline(report);
+  await writeSummary(state, session, markdown);
+  // Gitea 1.22 does not render job summaries: the table also ends the log (stderr under --json).
+  if (state.json) {
+    io.stderr(`${markdown}\n`);
+    io.stdout(`${JSON.stringify(toJsonReport(report, { headline: line, startedAt: state.startedAt }), null, 2)}\n`);
+  } else {
+    io.stdout(`${markdown}\n`);
+  }
+  if (io.env.GITHUB_OUTPUT) {
+    await writeStepOutputs(io.env.GITHUB_OUTPUT, stepOutputs(report)).catch((err: NodeJS.ErrnoException) =>
+      out.warn(`cannot write step outputs to ${io.env.GITHUB_OUTPUT}: ${err.code ?? err.message}`),
+    );
+  }
+  if (session.actions) {
+    for (const t of report.targets) {
+      if (t.status === 'success' || t.status === 'dry_run' || t.status === 'skipped_no_token') continue;
+      const text = `${t.label} ${t.status}${t.detail ? `: ${t.detail}` : ''}`;
+      session.commands(command(t.policy === 'required' ? 'error' : 'warning', text));
+    }
+  }
+  const interrupted = io.interruptedBy?.();
+  if (interrupted) {
+    out.error(`interrupted by ${interrupted}: uploads in flight were cancelled; run the same command again to finish (files already there are skipped)`);
+    return interrupted === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
+  }
+  if (report.exitCode === 0) out.info(line);
+  else out.error(line);
+  return report.exitCode;
+}
+
+async function readPem(file: string, what: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read the ${what} (${err.code ?? err.message})`, { code: 'config' });
+  });
+  if (!text.includes('-----BEGIN ')) throw new UsageError(`${file}: not a PEM file (the ${what} must be PEM)`, { code: 'config' });
+  return text;
+}
+
+async function readTlsFiles(flags: PublishFlags, env: NodeJS.ProcessEnv): Promise<TlsOptions> {
+  const tls: TlsOptions = {};
+  const caFile = flags.cert ?? (env.SSL_CERT_FILE || undefined);
+  if (caFile) tls.ca = [await readPem(caFile, 'CA certificates')];
+  if (flags.clientCert) {
+    const pem = await readPem(flags.clientCert, 'client certificate');
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+      throw new UsageError(`${flags.clientCert}: the client certificate file must also hold its private key (PEM)`, { code: 'config' });
+    }
+    tls.clientCert = pem;
+  }
+  return tls;
+}
+
+async function writeSummary(state: RunState, session: Session, markdown: string): Promise<void> {
+  if (!state.summaryFile) return;
+  // Appended, never overwritten: earlier steps' summaries stay.
+  await appendFile(state.summaryFile, `${markdown}\n`).catch((err: NodeJS.ErrnoException) =>
+    session.out.warn(`cannot write the summary to ${state.summaryFile}: ${err.code ?? err.message}`),
+  );
+}
+
+/** Prints an error that stopped a run, leaves its trace in the summary (and --json), returns the exit code. */
+export async function reportError(err: unknown, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
+    const session = (state.session as Session | undefined) ?? openSession(io, global, state.json);
+    const { out } = session;
+    if (!isMoleculeError(err)) {
+      out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);
+      if (global.verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+      else out.info('run again with --verbose for details, and please open an issue with them');
+      return ExitCode.usage;
+    }
+    const lines = err.message.split('\n');
+    for (const line of lines) out.error(line);
+    if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
+    if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
+    // A failed run still leaves its trace in the job summary and, with --json, a report.
+    const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
+    await writeSummary(state, session, summary);
+    if (state.json) io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+    return err.exitCode;
+}

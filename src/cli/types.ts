@@ -1,0 +1,53 @@
+/** Types shared by the light command-line shell (main.ts) and the commands it loads on demand. */
+import type { LogFormat } from '../log.js';
+
+export interface GlobalFlags {
+  verbose?: boolean;
+  quiet?: boolean;
+  logFormat?: LogFormat;
+}
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** The real stderr stream when it is a terminal (progress bars), else undefined. */
+  tty?: NodeJS.WriteStream | undefined;
+  /** Aborted on SIGINT/SIGTERM: uploads in flight are cancelled and the report says `interrupted`. */
+  signal?: AbortSignal;
+  /** Which signal aborted the run, for the exit code (130 / 143). */
+  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
+}
+
+export interface PublishFlags {
+  dryRun?: boolean;
+  giteaUrl?: string;
+  giteaOwner?: string;
+  giteaRepositoryUrl?: string;
+  pypiUrl?: string;
+  pypiIndexUrl?: string;
+  pypi?: boolean;
+  retries: number;
+  concurrency: number;
+  retryDelay: number;
+  timeout: number;
+  verify?: boolean;
+  summary?: string;
+  json?: boolean;
+  allowHttp?: boolean;
+  cert?: string;
+  clientCert?: string;
+}
+
+/** What main() needs to know after a command ran or threw. */
+export interface RunState {
+  exitCode: number;
+  json: boolean;
+  dryRun: boolean;
+  summaryFile: string | undefined;
+  /** Set once a command has opened its output (see commands.ts). */
+  session: unknown;
+  startedAt: Date;
+}
+
