@@ -6,6 +6,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExitCode, UsageError, isMoleculeError } from '../errors.js';
 import { ENV, insecureTargets, resolveTargets } from '../config/resolve.js';
+import { loadPyprojectConfig, type FileConfig } from '../config/pyproject.js';
+import { defaultPypircPath, readPypircRepository, type PypircRepository } from '../config/pypirc.js';
 import type { TlsOptions } from '../upload/send.js';
 import { sanitizeUrl } from '../util/url.js';
 import { inspectSet, publish, InvalidArtifactsError } from '../publish.js';
@@ -50,7 +52,7 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
   return { out: consoleFor(logger), logger, commands, actions };
 }
 
-const SECRET_ENV = [ENV.giteaToken, ENV.pypiToken, ENV.legacyGiteaToken] as const;
+const SECRET_ENV = [ENV.giteaToken, ENV.pypiToken, ENV.legacyGiteaToken, 'TWINE_PASSWORD'] as const;
 
 export async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
   const { out } = session;
@@ -80,6 +82,22 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   const { out } = session;
   const dryRun = flags.dryRun === true;
   // Configuration first: missing credentials stop the run before any file is read or request made.
+  const file = await loadPyprojectConfig(io.cwd, flags.pyproject);
+  const engine = engineSettings(flags, io.env, file.config);
+  const repositoryName = flags.repository ?? (io.env.TWINE_REPOSITORY || undefined);
+  const repository = repositoryName
+    ? await readPypircRepository(repositoryName, flags.configFile ?? defaultPypircPath(io.env), flags.configFile !== undefined)
+    : undefined;
+  if (session.actions) {
+    // Secrets named by the configuration: masked before anything else about this run is printed.
+    const extra = new Set<string>();
+    for (const t of file.config.targets ?? []) {
+      const value = io.env[t['password-env']];
+      if (value) extra.add(value);
+    }
+    if (repository?.password) extra.add(repository.password);
+    for (const value of extra) session.commands(command('add-mask', value));
+  }
   const { targets, blockers } = resolveTargets(
     {
       giteaUrl: flags.giteaUrl,
@@ -90,7 +108,13 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
       pypi: flags.pypi,
     },
     io.env,
-    { dryRun },
+    {
+      dryRun,
+      file: file.config,
+      fileSource: file.source,
+      ...(flags.only !== undefined ? { only: flags.only } : {}),
+      ...(repository ? { repository } : {}),
+    },
   );
   const insecure = insecureTargets(targets);
   if (insecure.length > 0 && !flags.allowHttp) {
@@ -99,7 +123,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
     blockers.push(message);
   }
   for (const blocker of blockers) out.warn(`${blocker} (a real run would stop here with exit 2)`);
-  const tls = await readTlsFiles(flags, io.env);
+  const tls = await readTlsFiles({ ...flags, ...tlsFromPypirc(flags, repository) }, io.env);
 
   // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
   const set = await inspectSet(paths, io.cwd, { digest: dryRun });
@@ -116,12 +140,12 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
       dryRun,
       blockers,
       engine: {
-        concurrency: flags.concurrency,
-        retries: flags.retries,
-        retryDelayMs: flags.retryDelay * 1000,
+        concurrency: engine.concurrency,
+        retries: engine.retries,
+        retryDelayMs: engine.retryDelay * 1000,
         maxRetryDelayMs: 60_000,
-        timeoutMs: flags.timeout * 1000,
-        verify: flags.verify === true,
+        timeoutMs: engine.timeout * 1000,
+        verify: engine.verify,
         verifyAttempts: 4,
         http: { tls },
         ...(io.signal ? { signal: io.signal } : {}),
@@ -161,6 +185,62 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   if (report.exitCode === 0) out.info(line);
   else out.error(line);
   return report.exitCode;
+}
+
+interface EngineSettings {
+  retries: number;
+  retryDelay: number;
+  timeout: number;
+  concurrency: number;
+  verify: boolean;
+}
+
+const ENGINE_KEYS: Record<keyof EngineSettings, { env: string; file: 'retries' | 'retry-delay' | 'timeout' | 'concurrency' | 'verify'; min: number; integer: boolean }> = {
+  retries: { env: 'MOLECULE_PUBLISH_RETRIES', file: 'retries', min: 0, integer: true },
+  retryDelay: { env: 'MOLECULE_PUBLISH_RETRY_DELAY', file: 'retry-delay', min: 0, integer: false },
+  timeout: { env: 'MOLECULE_PUBLISH_TIMEOUT', file: 'timeout', min: 0.001, integer: false },
+  concurrency: { env: 'MOLECULE_PUBLISH_CONCURRENCY', file: 'concurrency', min: 1, integer: true },
+  verify: { env: 'MOLECULE_PUBLISH_VERIFY', file: 'verify', min: 0, integer: false },
+};
+
+/** flags > MOLECULE_PUBLISH_* > pyproject.toml > commander's defaults, one key at a time. */
+function engineSettings(flags: PublishFlags, env: NodeJS.ProcessEnv, file: FileConfig): EngineSettings {
+  const explicit = new Set(flags.explicit ?? []);
+  const settings: EngineSettings = {
+    retries: flags.retries,
+    retryDelay: flags.retryDelay,
+    timeout: flags.timeout,
+    concurrency: flags.concurrency,
+    verify: flags.verify === true,
+  };
+  for (const key of Object.keys(ENGINE_KEYS) as Array<keyof EngineSettings>) {
+    if (explicit.has(key)) continue;
+    const spec = ENGINE_KEYS[key];
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') {
+      if (key === 'verify') {
+        settings.verify = !/^(0|false|no|off)$/i.test(raw.trim());
+        continue;
+      }
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < spec.min || (spec.integer && !Number.isInteger(n))) {
+        throw new UsageError(`${spec.env}: '${raw}' must be ${spec.integer ? 'a whole number' : 'a number'} ≥ ${spec.min}`, { code: 'config' });
+      }
+      (settings as unknown as Record<string, number>)[key] = n;
+      continue;
+    }
+    const fromFile = file[spec.file];
+    if (fromFile !== undefined) (settings as unknown as Record<string, number | boolean>)[key] = fromFile;
+  }
+  return settings;
+}
+
+/** A .pypirc section's ca_cert / client_cert, used when the flags do not name files. */
+function tlsFromPypirc(flags: PublishFlags, repository: PypircRepository | undefined): Partial<PublishFlags> {
+  const extra: Partial<PublishFlags> = {};
+  if (!flags.cert && repository?.caCert) extra.cert = repository.caCert;
+  if (!flags.clientCert && repository?.clientCert) extra.clientCert = repository.clientCert;
+  return extra;
 }
 
 async function readPem(file: string, what: string): Promise<string> {

@@ -11,6 +11,9 @@ import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
 
 export type { CliIo } from './types.js';
 
+/** Options that the environment (MOLECULE_PUBLISH_<NAME>) and pyproject.toml may also set. */
+const ENGINE_OPTIONS = ['retries', 'retryDelay', 'timeout', 'concurrency', 'verify'] as const;
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0  the required target (Gitea) has every file (whatever the best-effort targets did)
@@ -24,7 +27,11 @@ Environment:
   ${ENV.giteaUrl}, ${ENV.giteaOwner}, ${ENV.giteaRepositoryUrl}
   ${ENV.pypiUrl}, ${ENV.pypiIndexUrl}
   GITHUB_SERVER_URL, GITHUB_REPOSITORY_OWNER   defaults for the Gitea URL and owner in Actions
-  GITHUB_STEP_SUMMARY                           the Markdown summary is appended there`;
+  GITHUB_STEP_SUMMARY                           the Markdown summary is appended there
+  MOLECULE_PUBLISH_RETRIES, _RETRY_DELAY, _TIMEOUT, _CONCURRENCY, _VERIFY   engine options
+  TWINE_REPOSITORY, TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD    with --repository, as twine
+
+Configuration precedence: flags > environment > pyproject.toml [tool.molecule-publish] > defaults.`;
 
 function number(name: string, min: number, integer: boolean) {
   return (value: string) => {
@@ -68,8 +75,15 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
     .option('--cert <file>', 'PEM file of CA certificates to trust besides the system ones (default $SSL_CERT_FILE)')
     .option('--client-cert <file>', 'PEM file with a TLS client certificate and its private key')
+    .option('--pyproject <file>', 'read [tool.molecule-publish] from FILE (default ./pyproject.toml, if present)')
+    .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
+    .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')
+    .option('--config-file <file>', 'the .pypirc to read for --repository (default ~/.pypirc)')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (paths: string[], flags: PublishFlags) => {
+    .action(async (paths: string[], flags: PublishFlags, command: Command) => {
+      // Which engine options the user set (flag) and which are commander's defaults: the
+      // environment and pyproject.toml may fill in only the latter.
+      flags.explicit = ENGINE_OPTIONS.filter((key) => command.getOptionValueSource(key) === 'cli');
       state.json = flags.json === true;
       state.dryRun = flags.dryRun === true;
       state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;

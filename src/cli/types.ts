@@ -38,6 +38,12 @@ export interface PublishFlags {
   allowHttp?: boolean;
   cert?: string;
   clientCert?: string;
+  pyproject?: string;
+  only?: string;
+  repository?: string;
+  configFile?: string;
+  /** Engine options given as flags (the others may come from the environment or pyproject.toml). */
+  explicit?: readonly string[];
 }
 
 /** What main() needs to know after a command ran or threw. */

@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import { giteaKind } from '../targets/gitea.js';
 import { pypiKind } from '../targets/pypi.js';
 import type { Target } from '../targets/target.js';
+import type { FileConfig, TargetEntry } from './pyproject.js';
+import type { PypircRepository } from './pypirc.js';
 import { isLoopbackUrl, sameOrigin, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
 
 export { ENV } from './env.js';
@@ -49,12 +51,25 @@ export function defaultPypiIndexUrl(uploadUrl: string): string {
 export interface ResolveOptions {
   /** A dry run reports missing configuration instead of stopping. */
   dryRun: boolean;
+  /** The pyproject.toml layer (below flags and environment, above the Actions defaults). */
+  file?: FileConfig;
+  fileSource?: string;
+  /** --only NAME: that target alone, made required. */
+  only?: string;
+  /** --repository NAME: a .pypirc section alone, as `twine upload -r NAME`. */
+  repository?: PypircRepository;
 }
 
 export interface ResolvedTargets {
   targets: Target[];
-  /** Problems that stop a real run but not a dry run (missing Gitea credentials or URL). */
+  /** Problems that stop a real run but not a dry run (missing credentials or URL of a required target). */
   blockers: string[];
+}
+
+/** A target on its way to being resolved: what is wrong with it stops the run only if it is required. */
+interface Candidate {
+  target: Target;
+  problems: string[];
 }
 
 function parseUrl(value: string, what: string, source: string): string {
@@ -69,24 +84,70 @@ function parseUrl(value: string, what: string, source: string): string {
   return result.data;
 }
 
+/** Which server's rules and answers apply: Gitea's package API has a recognisable path. */
+export function kindForUrl(uploadUrl: string): 'gitea' | 'pypi' {
+  try {
+    return /\/api\/packages\/[^/]+\/pypi\/?$/.test(new URL(uploadUrl).pathname) ? 'gitea' : 'pypi';
+  } catch {
+    return 'pypi';
+  }
+}
+
+function whereOf(uploadUrl: string): string {
+  const url = new URL(uploadUrl);
+  const owner = /\/api\/packages\/([^/]+)\/pypi\/?$/.exec(url.pathname)?.[1];
+  return owner ? `${url.host} (${owner})` : url.host;
+}
+
+function indexFor(kind: 'gitea' | 'pypi', uploadUrl: string): string {
+  return kind === 'gitea' ? `${withoutTrailingSlash(uploadUrl)}/simple/` : defaultPypiIndexUrl(uploadUrl);
+}
+
 export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, options: ResolveOptions): ResolvedTargets {
-  const blockers: string[] = [];
-  const targets: Target[] = [];
-  const pick = (flag: string | undefined, flagName: string, envName: string): [string, string] | undefined => {
+  const file = options.file ?? {};
+  const fileSource = options.fileSource ?? 'pyproject.toml [tool.molecule-publish]';
+  let candidates: Candidate[];
+  if (options.repository) candidates = [fromPypirc(options.repository, env)];
+  else if (file.targets) candidates = file.targets.map((entry) => fromEntry(entry, env, fileSource));
+  else candidates = defaultTargets(flags, env, file, fileSource, options.dryRun);
+
+  if (options.only !== undefined) {
+    const chosen = candidates.find((c) => c.target.id === options.only);
+    if (!chosen) {
+      throw new UsageError(`--only ${options.only}: no such target (known: ${candidates.map((c) => c.target.id).join(', ')})`, { code: 'usage' });
+    }
+    // The operator's tool for finishing a release on one registry: it must succeed there.
+    chosen.target.policy = 'required';
+    candidates = [chosen];
+  }
+
+  const blockers = candidates.filter((c) => c.target.policy === 'required').flatMap((c) => c.problems);
+  if (!options.dryRun && blockers.length > 0) {
+    throw new UsageError(blockers.join('\n'), { code: blockers.some((b) => /credentials missing/.test(b)) ? 'missing_credentials' : 'config' });
+  }
+  return { targets: candidates.map((c) => c.target), blockers };
+}
+
+function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileConfig, fileSource: string, dryRun: boolean): Candidate[] {
+  const candidates: Candidate[] = [];
+  // Precedence: flag > environment > pyproject.toml > the Actions defaults.
+  const pick = (flag: string | undefined, flagName: string, envName: string, fileValue: string | undefined, fileKey: string): [string, string] | undefined => {
     if (flag !== undefined && flag !== '') return [flag, flagName];
     const value = env[envName];
-    return value !== undefined && value !== '' ? [value, envName] : undefined;
+    if (value !== undefined && value !== '') return [value, envName];
+    return fileValue !== undefined ? [fileValue, `${fileSource} ${fileKey}`] : undefined;
   };
 
   // --- Gitea (required) -------------------------------------------------------------------
+  const problems: string[] = [];
   let giteaUpload: string | undefined;
-  const repository = pick(flags.giteaRepositoryUrl, '--gitea-repository-url', ENV.giteaRepositoryUrl);
+  const repository = pick(flags.giteaRepositoryUrl, '--gitea-repository-url', ENV.giteaRepositoryUrl, file['gitea-repository-url'], 'gitea-repository-url');
   if (repository) {
     giteaUpload = withoutTrailingSlash(parseUrl(repository[0], 'the Gitea repository URL', repository[1]));
   } else {
     // Inside Gitea/GitHub Actions the server and owner of the running job are the defaults.
-    const base = pick(flags.giteaUrl, '--gitea-url', ENV.giteaUrl) ?? pick(undefined, '', 'GITHUB_SERVER_URL');
-    const owner = pick(flags.giteaOwner, '--gitea-owner', ENV.giteaOwner) ?? pick(undefined, '', 'GITHUB_REPOSITORY_OWNER');
+    const base = pick(flags.giteaUrl, '--gitea-url', ENV.giteaUrl, file['gitea-url'], 'gitea-url') ?? pick(undefined, '', 'GITHUB_SERVER_URL', undefined, '');
+    const owner = pick(flags.giteaOwner, '--gitea-owner', ENV.giteaOwner, file['gitea-owner'], 'gitea-owner') ?? pick(undefined, '', 'GITHUB_REPOSITORY_OWNER', undefined, '');
     if (base && owner) {
       const baseUrl = withoutTrailingSlash(parseUrl(base[0], 'the Gitea URL', base[1] || 'GITHUB_SERVER_URL'));
       if (!/^[A-Za-z0-9._-]+$/.test(owner[0])) {
@@ -94,7 +155,7 @@ export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, optio
       }
       giteaUpload = `${baseUrl}/api/packages/${owner[0]}/pypi`;
     } else {
-      blockers.push(
+      problems.push(
         `the Gitea registry is not configured: give --gitea-url URL and --gitea-owner OWNER (or ${ENV.giteaUrl}/${ENV.giteaOwner}, ` +
           `or --gitea-repository-url); in Gitea Actions they default to GITHUB_SERVER_URL and GITHUB_REPOSITORY_OWNER`,
       );
@@ -109,58 +170,117 @@ export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, optio
     if (env[ENV.legacyGiteaUser] || env[ENV.legacyGiteaToken]) {
       message += `; ${ENV.legacyGiteaUser}/${ENV.legacyGiteaToken} are set, but Gitea reserves the GITEA_ prefix for secret names, so rename those secrets to ${ENV.giteaUser}/${ENV.giteaToken}`;
     }
-    blockers.push(message);
+    problems.push(message);
   }
-  if (!giteaUpload && options.dryRun) {
+  if (giteaUpload || dryRun) {
     // A dry run still shows the required target, so the plan says what is missing.
-    targets.push({
-      id: 'gitea',
-      kind: giteaKind,
-      policy: 'required',
-      uploadUrl: '(not configured)',
-      indexUrl: '(not configured)',
-      credentials: undefined,
-      credentialNames: giteaCredentialNames,
-      where: '(not configured)',
+    candidates.push({
+      target: {
+        id: 'gitea',
+        kind: giteaKind,
+        policy: 'required',
+        uploadUrl: giteaUpload ?? '(not configured)',
+        indexUrl: giteaUpload ? `${giteaUpload}/simple/` : '(not configured)',
+        credentials: giteaUser && giteaToken ? { username: giteaUser, password: giteaToken, source: giteaCredentialNames } : undefined,
+        credentialNames: giteaCredentialNames,
+        where: giteaUpload ? whereOf(giteaUpload) : '(not configured)',
+      },
+      problems,
     });
-  }
-  if (giteaUpload) {
-    const url = new URL(giteaUpload);
-    targets.push({
-      id: 'gitea',
-      kind: giteaKind,
-      policy: 'required',
-      uploadUrl: giteaUpload,
-      indexUrl: `${giteaUpload}/simple/`,
-      credentials: giteaUser && giteaToken ? { username: giteaUser, password: giteaToken, source: giteaCredentialNames } : undefined,
-      credentialNames: giteaCredentialNames,
-      where: `${url.host} (${/\/api\/packages\/([^/]+)\/pypi$/.exec(url.pathname)?.[1] ?? url.pathname})`,
-    });
+  } else {
+    candidates.push({ target: placeholder(), problems });
   }
 
   // --- PyPI (best-effort) -----------------------------------------------------------------
-  if (flags.pypi !== false) {
-    const upload = pick(flags.pypiUrl, '--pypi-url', ENV.pypiUrl);
+  const pypiOn = flags.pypi !== false && file.pypi !== false;
+  if (pypiOn) {
+    const upload = pick(flags.pypiUrl, '--pypi-url', ENV.pypiUrl, file['pypi-url'], 'pypi-url');
     const uploadUrl = upload ? parseUrl(upload[0], 'the PyPI upload URL', upload[1]) : PYPI_UPLOAD_URL;
-    const index = pick(flags.pypiIndexUrl, '--pypi-index-url', ENV.pypiIndexUrl);
+    const index = pick(flags.pypiIndexUrl, '--pypi-index-url', ENV.pypiIndexUrl, file['pypi-index-url'], 'pypi-index-url');
     const indexUrl = withTrailingSlash(index ? parseUrl(index[0], 'the PyPI index URL', index[1]) : defaultPypiIndexUrl(uploadUrl));
     const token = env[ENV.pypiToken];
-    targets.push({
-      id: 'pypi',
-      kind: pypiKind,
-      policy: 'best-effort',
-      uploadUrl,
-      indexUrl,
-      credentials: token ? { username: '__token__', password: token, source: ENV.pypiToken } : undefined,
-      credentialNames: ENV.pypiToken,
-      where: new URL(uploadUrl).host,
+    candidates.push({
+      target: {
+        id: 'pypi',
+        kind: pypiKind,
+        policy: 'best-effort',
+        uploadUrl,
+        indexUrl,
+        credentials: token ? { username: '__token__', password: token, source: ENV.pypiToken } : undefined,
+        credentialNames: ENV.pypiToken,
+        where: new URL(uploadUrl).host,
+      },
+      problems: token ? [] : [`PyPI credentials missing: set ${ENV.pypiToken}`],
     });
   }
+  return candidates;
+}
 
-  if (!options.dryRun && blockers.length > 0) {
-    throw new UsageError(blockers.join('\n'), { code: blockers.some((b) => b.startsWith('Gitea credentials')) ? 'missing_credentials' : 'config' });
-  }
-  return { targets, blockers };
+/** Stands in for an unconfigured Gitea in a real run: never published to (the run stops first). */
+function placeholder(): Target {
+  return {
+    id: 'gitea',
+    kind: giteaKind,
+    policy: 'required',
+    uploadUrl: '(not configured)',
+    indexUrl: '(not configured)',
+    credentials: undefined,
+    credentialNames: `${ENV.giteaUser} and ${ENV.giteaToken}`,
+    where: '(not configured)',
+  };
+}
+
+function fromEntry(entry: TargetEntry, env: NodeJS.ProcessEnv, source: string): Candidate {
+  const kind = entry.kind ?? kindForUrl(entry['upload-url']);
+  const username = entry.username ?? (entry['username-env'] ? env[entry['username-env']] : kind === 'pypi' ? '__token__' : undefined);
+  const password = env[entry['password-env']];
+  const names = [entry['username-env'], entry['password-env']].filter(Boolean).join(' and ');
+  const problems: string[] = [];
+  if (!username || !password) problems.push(`${entry.name}: credentials missing: set ${names} (target '${entry.name}' in ${source})`);
+  return {
+    target: {
+      id: entry.name,
+      // "gitea" and "pypi" read as the defaults do; other targets are shown by their own name.
+      ...(entry.name === 'gitea' || entry.name === 'pypi' ? {} : { label: entry.name }),
+      kind: kind === 'gitea' ? giteaKind : pypiKind,
+      policy: entry.policy,
+      uploadUrl: entry['upload-url'],
+      indexUrl: withTrailingSlash(entry['index-url'] ?? indexFor(kind, entry['upload-url'])),
+      credentials: username && password ? { username, password, source: names } : undefined,
+      credentialNames: names,
+      where: whereOf(entry['upload-url']),
+    },
+    problems,
+  };
+}
+
+/** `twine upload -r NAME`: TWINE_REPOSITORY_URL, TWINE_USERNAME and TWINE_PASSWORD win over the section, as in twine. */
+function fromPypirc(repo: PypircRepository, env: NodeJS.ProcessEnv): Candidate {
+  const urlValue = env.TWINE_REPOSITORY_URL || repo.url;
+  const uploadUrl = parseUrl(urlValue, 'the repository URL', env.TWINE_REPOSITORY_URL ? 'TWINE_REPOSITORY_URL' : repo.source);
+  const kind = kindForUrl(uploadUrl);
+  const fromEnvUser = env.TWINE_USERNAME;
+  const fromEnvPassword = env.TWINE_PASSWORD;
+  // twine 6+: the user name defaults to __token__ for PyPI and TestPyPI.
+  const username = fromEnvUser || repo.username || (kind === 'pypi' ? '__token__' : undefined);
+  const password = fromEnvPassword || repo.password;
+  const source = [fromEnvUser ? 'TWINE_USERNAME' : undefined, fromEnvPassword ? 'TWINE_PASSWORD' : repo.password ? repo.source : undefined]
+    .filter(Boolean)
+    .join(' and ');
+  return {
+    target: {
+      id: repo.name,
+      label: repo.name,
+      kind: kind === 'gitea' ? giteaKind : pypiKind,
+      policy: 'required',
+      uploadUrl,
+      indexUrl: withTrailingSlash(indexFor(kind, uploadUrl)),
+      credentials: username && password ? { username, password, source: source || repo.source } : undefined,
+      credentialNames: `TWINE_USERNAME/TWINE_PASSWORD or the username/password of ${repo.source}`,
+      where: whereOf(uploadUrl),
+    },
+    problems: username && password ? [] : [`credentials missing for ${repo.source}: set its username and password, or TWINE_USERNAME and TWINE_PASSWORD`],
+  };
 }
 
 /** Credentials in clear text to a non-loopback host: allowed only when the user says so. */

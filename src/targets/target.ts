@@ -42,6 +42,8 @@ export interface TargetKind {
 
 export interface Target {
   id: string;
+  /** Name in reports when not the kind's ("Gitea", "PyPI"): a configured target's own name. */
+  label?: string;
   kind: TargetKind;
   policy: Policy;
   uploadUrl: string;

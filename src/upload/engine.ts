@@ -60,7 +60,7 @@ interface Context {
 export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files' | 'durationMs'> {
   return {
     id: target.id,
-    label: target.kind.label,
+    label: target.label ?? target.kind.label,
     where: target.where,
     policy: target.policy,
     uploadUrl: sanitizeUrl(target.uploadUrl),

@@ -1,0 +1,441 @@
+/**
+ * A local rehearsal of a release (`--rehearse`): the set is published by the real engine to two sandbox
+ * registries on 127.0.0.1 (a Gitea-like one, required, and a PyPI-like one, best-effort) with throwaway
+ * credentials, then every file Gitea took is read back through its simple index, as an installer would:
+ * wheels with `pip download` (and installed offline into a temporary virtual environment), sdists by
+ * following the index link (building them would need the network). Nothing leaves the machine and no
+ * real credential is read. Like `publish`, it prints nothing and returns values.
+ */
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Parser } from 'htmlparser2';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Artifact } from './artifacts/artifact.js';
+import { sha256File } from './artifacts/digests.js';
+import { normalizeName } from './artifacts/filename.js';
+import { ENV, resolveTargets } from './config/resolve.js';
+import { publish, type InspectedSet } from './publish.js';
+import type { EngineDeps } from './upload/engine.js';
+import type { FileResult, PublishReport } from './report/model.js';
+import { startGiteaRegistry, type GiteaRegistry } from './sandbox/gitea.js';
+import { startPypiRegistry } from './sandbox/pypi.js';
+
+export interface RehearseOptions {
+  /** Uploads in flight per target (the engine's concurrency). Default 4. */
+  concurrency?: number;
+  /** The interpreter whose pip reads the files back. Default: `python3`, then `/usr/bin/python3`. */
+  python?: string;
+  /** Bound on each child process (pip, venv). Default 120 s. */
+  processTimeoutMs?: number;
+  /** HTTP timeout for uploads and index reads. Default 30 s. */
+  timeoutMs?: number;
+  /** Parent folder of the temporary folder (default: the system's). */
+  tmpDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface RehearseDeps extends Partial<EngineDeps> {
+  /** One line per step of the read-back (for the log). */
+  note?: (message: string) => void;
+}
+
+export interface RehearsalFile {
+  filename: string;
+  /** Fetched back from the Gitea sandbox through its simple index (by pip for wheels when pip is there). */
+  downloaded: boolean;
+  /** The fetched bytes have the local file's sha256 (and so does the index link's #sha256=). */
+  sha256Matches: boolean;
+  /** Wheels only, when pip is there: installed offline (`--no-deps --no-index`) from the downloaded file. */
+  installed?: boolean;
+  detail?: string;
+}
+
+export interface Rehearsal {
+  pip: 'found' | 'missing';
+  /** The interpreter used, and `pip --version`'s first words, when pip was found. */
+  python?: string;
+  pipVersion?: string;
+  /** Where wheels were installed: a temporary venv, or `pip install --target` when venv is unavailable. */
+  installInto?: 'venv' | 'target';
+  files: RehearsalFile[];
+}
+
+export interface RehearsalReport extends PublishReport {
+  rehearsal: Rehearsal;
+}
+
+const SANDBOX_OWNER = 'rehearsal';
+const DEFAULT_PROCESS_TIMEOUT_MS = 120_000;
+const PIP_QUIET = ['--isolated', '--no-cache-dir', '--disable-pip-version-check', '--no-input'];
+
+export async function rehearse(set: InspectedSet, options: RehearseOptions = {}, deps: RehearseDeps = {}): Promise<RehearsalReport> {
+  const { note = () => undefined, ...engineDeps } = deps;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  // Throwaway credentials: the sandboxes accept these and nothing else; the user's are never read.
+  const giteaUser = `rehearsal-${randomBytes(4).toString('hex')}`;
+  const giteaToken = randomBytes(20).toString('hex');
+  const pypiToken = `pypi-${randomBytes(24).toString('base64url')}`;
+
+  const cleanup: Array<() => Promise<unknown>> = [];
+  try {
+    const [gitea, pypi] = await Promise.all([
+      startGiteaRegistry({ owner: SANDBOX_OWNER, users: { [giteaUser]: { token: giteaToken, scopes: ['write:package'], ownsOwner: true } } }),
+      startPypiRegistry({ tokens: { [pypiToken]: {} } }),
+    ]);
+    cleanup.push(() => gitea.close(), () => pypi.close());
+
+    const env: NodeJS.ProcessEnv = { [ENV.giteaUser]: giteaUser, [ENV.giteaToken]: giteaToken, [ENV.pypiToken]: pypiToken };
+    const { targets } = resolveTargets(
+      { giteaUrl: gitea.url, giteaOwner: gitea.owner, pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl, pypi: true },
+      env,
+      { dryRun: false },
+    );
+    // Belt and braces: a rehearsal sends to its sandboxes and nowhere else.
+    for (const t of targets) {
+      if (![gitea.url, pypi.url].some((origin) => t.uploadUrl.startsWith(`${origin}/`) && t.indexUrl.startsWith(`${origin}/`))) {
+        throw new Error(`rehearsal: target ${t.id} does not point at a sandbox registry`);
+      }
+    }
+
+    const report = await publish(
+      set,
+      {
+        targets,
+        dryRun: false,
+        engine: {
+          concurrency: options.concurrency ?? 4,
+          retries: 0,
+          retryDelayMs: 100,
+          maxRetryDelayMs: 1_000,
+          timeoutMs,
+          verify: true,
+          verifyAttempts: 1,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      },
+      engineDeps,
+    );
+
+    const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'molecule-rehearse-'));
+    cleanup.push(() => rm(work, { recursive: true, force: true, maxRetries: 3 }));
+    const rehearsal = await readBack(set, report, gitea, work, options, note);
+    return { ...report, rehearsal };
+  } finally {
+    // Always, and in reverse: temporary folders, then the registries.
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  }
+}
+
+// --- reading back --------------------------------------------------------------------------------------------
+
+interface Python {
+  command: string;
+  version: string;
+}
+
+async function readBack(
+  set: InspectedSet,
+  report: PublishReport,
+  gitea: GiteaRegistry,
+  work: string,
+  options: RehearseOptions,
+  note: (message: string) => void,
+): Promise<Rehearsal> {
+  const processTimeoutMs = options.processTimeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
+  const run: Runner = (file, args, extra = {}) =>
+    runProcess(file, args, { env: childEnv(work), cwd: work, timeout: processTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...extra });
+
+  const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
+  const giteaReport = report.targets.find((t) => t.id === 'gitea');
+  const python = await findPip(options.python, run);
+  note(python ? `pip found: ${python.version} (${python.command})` : 'pip not found: files are fetched through the index link, wheels are not installed');
+
+  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs ?? 30_000 }, headersTimeout: options.timeoutMs ?? 30_000, bodyTimeout: options.timeoutMs ?? 30_000 });
+  try {
+    const pages = new Map<string, Promise<Map<string, IndexLink> | string>>();
+    const linksOf = (project: string) => {
+      let page = pages.get(project);
+      if (!page) {
+        page = readLinks(gitea.indexUrl, project, dispatcher);
+        pages.set(project, page);
+      }
+      return page;
+    };
+
+    const files = await mapLimited(artifacts, options.concurrency ?? 4, async (a, index): Promise<RehearsalFile & { dir?: string }> => {
+      const result = giteaReport?.files.find((f) => f.filename === a.filename);
+      if (!result || (result.status !== 'uploaded' && result.status !== 'already_present')) {
+        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: `not in the Gitea sandbox (${statusOf(result)})` };
+      }
+      if (options.signal?.aborted) return { filename: a.filename, downloaded: false, sha256Matches: false, detail: 'interrupted' };
+      const local = a.sha256 ?? (await sha256File(a.path));
+      const links = await linksOf(normalizeName(a.name));
+      if (typeof links === 'string') return { filename: a.filename, downloaded: false, sha256Matches: false, detail: links };
+      const link = links.get(a.filename);
+      if (!link) return { filename: a.filename, downloaded: false, sha256Matches: false, detail: 'not listed by the Gitea sandbox index' };
+      if (link.sha256 !== undefined && link.sha256 !== local) {
+        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: `the index link says sha256 ${link.sha256.slice(0, 12)}…, the local file is ${local.slice(0, 12)}…` };
+      }
+      if (a.filetype === 'bdist_wheel' && python) {
+        const dir = join(work, 'download', String(index));
+        await mkdir(dir, { recursive: true });
+        note(`pip download ${a.filename}`);
+        return { ...(await pipDownload(python, a, gitea.indexUrl, dir, local, run)), dir };
+      }
+      note(`fetching ${a.filename} through the index link`);
+      const fetched = await fetchSha256(link.url, dispatcher, options.signal);
+      if (typeof fetched !== 'string') {
+        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: fetched.error };
+      }
+      const matches = fetched === local;
+      const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: matches };
+      if (!matches) out.detail = `downloaded sha256 ${fetched.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
+      else if (a.filetype === 'bdist_wheel') out.detail = 'fetched through the index link; not installed (pip not found)';
+      return out;
+    });
+
+    const rehearsal: Rehearsal = { pip: python ? 'found' : 'missing', files: [] };
+    if (python) {
+      rehearsal.python = python.command;
+      rehearsal.pipVersion = python.version;
+    }
+    const wheels = files.filter((f, i) => artifacts[i]?.filetype === 'bdist_wheel' && f.dir !== undefined && f.downloaded && f.sha256Matches);
+    if (python && wheels.length > 0 && !options.signal?.aborted) {
+      const installer = await makeInstaller(python, work, run, note);
+      rehearsal.installInto = installer.into;
+      // One at a time: pip must not run twice at once in the same environment.
+      for (const f of wheels) {
+        if (options.signal?.aborted) {
+          f.detail = 'interrupted before installing';
+          continue;
+        }
+        note(`pip install ${f.filename}`);
+        const outcome = await installer.install(f.filename, f.dir ?? work);
+        f.installed = outcome === true;
+        if (outcome !== true) f.detail = outcome;
+      }
+    }
+    rehearsal.files = files.map(({ dir: _dir, ...f }) => f);
+    return rehearsal;
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}
+
+function statusOf(result: FileResult | undefined): string {
+  return result ? `${result.status}${result.detail ? `: ${result.detail}` : ''}` : 'no Gitea result';
+}
+
+// --- pip -----------------------------------------------------------------------------------------------------
+
+type Runner = (file: string, args: string[], extra?: ExecFileOptions) => Promise<ProcessResult>;
+
+type ProcessResult = { ok: true; stdout: string; stderr: string } | { ok: false; stdout: string; stderr: string; message: string };
+
+const execFileAsync = promisify(execFile);
+
+/** Asynchronous on purpose: the sandboxes answer pip from this very process. */
+async function runProcess(file: string, args: string[], options: ExecFileOptions): Promise<ProcessResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync(file, args, { ...options, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL', windowsHide: true });
+    return { ok: true, stdout, stderr };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string; killed?: boolean; signal?: string | null };
+    const stdout = e.stdout ?? '';
+    const stderr = e.stderr ?? '';
+    let message: string;
+    if (e.name === 'AbortError') message = 'interrupted';
+    else if (e.killed || e.signal === 'SIGKILL') message = `${file} timed out after ${Math.round(Number(options.timeout ?? 0) / 1000)} s`;
+    else if (e.code === 'ENOENT') message = `${file}: not found`;
+    else message = lastErrorLine(stderr) ?? lastErrorLine(stdout) ?? e.message.split('\n')[0] ?? 'failed';
+    return { ok: false, stdout, stderr, message };
+  }
+}
+
+function lastErrorLine(text: string): string | undefined {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('WARNING:') && !l.startsWith('[notice]'));
+  const error = lines.filter((l) => l.startsWith('ERROR:')).pop();
+  return (error ?? lines.pop())?.slice(0, 300);
+}
+
+/**
+ * A child environment of our own: no proxy (the sandboxes are on loopback), no pip configuration, no
+ * credentials, a throwaway HOME. PATH (and pyenv's selection) so that `python3` is the user's.
+ */
+function childEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_NO_INPUT: '1',
+    PIP_ROOT_USER_ACTION: 'ignore',
+    PYTHONNOUSERSITE: '1',
+    NO_PROXY: '*',
+    no_proxy: '*',
+  };
+  for (const name of ['PYENV_ROOT', 'PYENV_VERSION', 'SYSTEMROOT', 'TMPDIR', 'TEMP', 'TMP']) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}
+
+/** `python -m pip --version` with `python3`, then `/usr/bin/python3` (or the one interpreter asked for). */
+async function findPip(asked: string | undefined, run: Runner): Promise<Python | undefined> {
+  for (const candidate of asked !== undefined ? [asked] : ['python3', '/usr/bin/python3']) {
+    const pip = await run(candidate, ['-m', 'pip', '--version'], { timeout: 30_000 });
+    if (!pip.ok) continue;
+    // The interpreter itself, not a shim: later steps run with another HOME and cwd.
+    const exe = await run(candidate, ['-c', 'import sys; print(sys.executable)'], { timeout: 30_000 });
+    const command = exe.ok && exe.stdout.trim() !== '' ? exe.stdout.trim() : candidate;
+    return { command, version: /^pip \S+/.exec(pip.stdout.trim())?.[0] ?? 'pip' };
+  }
+  return undefined;
+}
+
+/**
+ * pip's target options for exactly this wheel's tags, so pip picks this file whatever the local
+ * interpreter (a cp312 manylinux wheel is downloaded on a 3.11 laptop too). Undefined when the python tag
+ * is not `<impl><version>`: then pip uses the local interpreter's tags.
+ */
+function targetTags(artifact: Artifact): string[] | undefined {
+  if (artifact.dist.kind !== 'wheel') return undefined;
+  // `py2.py3` -> py 3; `cp310` -> cp 310 (pip reads it as 3.10).
+  const pythons = artifact.dist.pythonTags
+    .map((t) => /^([a-z]+?)(\d)(\d*)$/.exec(t))
+    .flatMap((m) => (m?.[1] && m[2] !== undefined ? [{ impl: m[1], major: Number(m[2]), minor: m[3] ? Number(m[3]) : -1, version: `${m[2]}${m[3] ?? ''}` }] : []))
+    .sort((a, b) => b.major - a.major || b.minor - a.minor);
+  const best = pythons[0];
+  if (!best) return undefined;
+  return [
+    '--implementation', best.impl,
+    '--python-version', best.version,
+    ...artifact.dist.abiTags.flatMap((abi) => ['--abi', abi]),
+    ...artifact.dist.platformTags.flatMap((platform) => ['--platform', platform]),
+  ];
+}
+
+async function pipDownload(python: Python, a: Artifact, indexUrl: string, dir: string, local: string, run: Runner): Promise<RehearsalFile> {
+  const base = ['-m', 'pip', 'download', ...PIP_QUIET, '--no-deps', '--only-binary', ':all:', '--ignore-requires-python', '--index-url', indexUrl, '-d', dir];
+  const requirement = `${a.name}==${a.version}`;
+  const result = await run(python.command, [...base, ...(targetTags(a) ?? []), requirement]);
+  const got = await readdir(dir).catch(() => [] as string[]);
+  if (!got.includes(a.filename)) {
+    const detail = !result.ok ? `pip download: ${result.message}` : got.length > 0 ? `pip chose ${got.join(', ')} instead` : 'pip download saved nothing';
+    return { filename: a.filename, downloaded: false, sha256Matches: false, detail };
+  }
+  const sha256 = await sha256File(join(dir, a.filename));
+  const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: sha256 === local };
+  if (sha256 !== local) out.detail = `downloaded sha256 ${sha256.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
+  return out;
+}
+
+interface Installer {
+  into: 'venv' | 'target';
+  /** true, or why not. */
+  install(filename: string, dir: string): Promise<true | string>;
+}
+
+/** A temporary venv (with pip); without one (Debian without python3-venv), `pip install --target`. */
+async function makeInstaller(python: Python, work: string, run: Runner, note: (message: string) => void): Promise<Installer> {
+  const venv = join(work, 'venv');
+  note('creating a temporary virtual environment');
+  const made = await run(python.command, ['-m', 'venv', venv]);
+  const venvPython = process.platform === 'win32' ? join(venv, 'Scripts', 'python.exe') : join(venv, 'bin', 'python');
+  const usable = made.ok && (await run(venvPython, ['-m', 'pip', '--version'], { timeout: 30_000 })).ok;
+  const install = async (command: string, extra: string[], filename: string, dir: string): Promise<true | string> => {
+    const args = ['-m', 'pip', 'install', ...PIP_QUIET, '--no-deps', '--no-index', '--find-links', dir, ...extra, join(dir, filename)];
+    const result = await run(command, args);
+    return result.ok ? true : `pip install: ${result.message}`;
+  };
+  if (usable) return { into: 'venv', install: (filename, dir) => install(venvPython, [], filename, dir) };
+  note(`no virtual environment (${made.ok ? 'it has no pip' : made.message}): installing with pip install --target`);
+  let n = 0;
+  return {
+    into: 'target',
+    // One target folder per wheel: `--target` replaces what a previous install put there.
+    install: (filename, dir) => install(python.command, ['--target', join(work, 'site', String(n++))], filename, dir),
+  };
+}
+
+// --- index links (sdists, and wheels without pip) -----------------------------------------------------------
+
+interface IndexLink {
+  url: string;
+  sha256?: string;
+}
+
+/** The project's page of the sandbox's simple index: filename -> absolute link (or why it could not be read). */
+async function readLinks(indexUrl: string, project: string, dispatcher: Dispatcher): Promise<Map<string, IndexLink> | string> {
+  const pageUrl = `${indexUrl}${encodeURIComponent(project)}/`;
+  try {
+    const response = await request(pageUrl, { method: 'GET', headers: { accept: 'text/html' }, dispatcher });
+    const html = await response.body.text();
+    if (response.statusCode !== 200) return `the Gitea sandbox index answered HTTP ${response.statusCode} for ${project}`;
+    const links = new Map<string, IndexLink>();
+    let href: string | undefined;
+    let text = '';
+    const parser = new Parser(
+      {
+        onopentag(name, attributes) {
+          if (name === 'a') {
+            href = attributes.href;
+            text = '';
+          }
+        },
+        ontext(chunk) {
+          if (href !== undefined) text += chunk;
+        },
+        onclosetag(name) {
+          if (name !== 'a' || href === undefined) return;
+          const url = new URL(href, pageUrl);
+          const sha256 = /(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)/.exec(url.hash.slice(1))?.[1]?.toLowerCase();
+          url.hash = '';
+          const filename = text.trim() || decodeURIComponent(url.pathname.split('/').pop() ?? '');
+          // Only links back into the sandbox are followed.
+          if (filename && url.origin === new URL(pageUrl).origin) links.set(filename, sha256 ? { url: url.href, sha256 } : { url: url.href });
+          href = undefined;
+        },
+      },
+      { decodeEntities: true },
+    );
+    parser.write(html);
+    parser.end();
+    return links;
+  } catch (err) {
+    return `cannot read the Gitea sandbox index for ${project}: ${(err as Error).message}`;
+  }
+}
+
+async function fetchSha256(url: string, dispatcher: Dispatcher, signal: AbortSignal | undefined): Promise<string | { error: string }> {
+  try {
+    const response = await request(url, { method: 'GET', dispatcher, ...(signal ? { signal } : {}) });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      return { error: `download answered HTTP ${response.statusCode}` };
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of response.body) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch (err) {
+    return { error: `download failed: ${(err as Error).message}` };
+  }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,133 @@
+/**
+ * Configuration as a maintainer uses it, end to end: pyproject.toml targets and settings with their
+ * precedence, --only for finishing a release on one registry, and .pypirc with --repository.
+ */
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { parseSummary } from '../helpers/summary.js';
+import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()?.close();
+});
+
+const FILES = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
+
+async function workdir(pyproject?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'molecule-proj-'));
+  const dist = join(dir, 'dist');
+  await mkdir(dist);
+  for (const f of FILES) await copyFile(join(FIXTURES, f), join(dist, f));
+  if (pyproject !== undefined) await writeFile(join(dir, 'pyproject.toml'), pyproject);
+  return dir;
+}
+
+describe('pyproject.toml', () => {
+  it('a list of targets, each with its policy: a failing best-effort mirror does not fail the run', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    const mirror = await startPypiRegistry({ tokens: { 'mirror-token': {} } });
+    open.push(gitea, pypi, mirror);
+    const dir = await workdir(`
+[tool.molecule-publish]
+retry-delay = 0.01
+
+[[tool.molecule-publish.targets]]
+name = "gitea"
+upload-url = "${gitea.uploadUrl}"
+username-env = "MOLECULE_PYPI_GITEA_PUBLISHER_USER"
+password-env = "MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN"
+
+[[tool.molecule-publish.targets]]
+name = "pypi"
+upload-url = "${pypi.uploadUrl}"
+password-env = "PYPI_TOKEN"
+policy = "best-effort"
+
+[[tool.molecule-publish.targets]]
+name = "mirror"
+upload-url = "${mirror.uploadUrl}"
+password-env = "MIRROR_TOKEN"
+policy = "best-effort"
+`);
+    const r = await runCli([], { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', MIRROR_TOKEN: 'wrong' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success', mirror: 'failed_http_403' });
+    expect(gitea.files()).toHaveLength(2);
+    expect(pypi.files()).toHaveLength(2);
+    expect(mirror.files()).toHaveLength(0);
+  });
+
+  it('precedence: flag > environment > pyproject.toml > default (shown with retries)', async () => {
+    // Each run publishes to a fresh registry whose first upload answers 503 once.
+    const run = async (args: string[], env: Record<string, string> = {}) => {
+      const gitea = await startGiteaRegistry();
+      open.push(gitea);
+      gitea.injectFault({ kind: 'status', status: 503 });
+      const dir = await workdir(`[tool.molecule-publish]\ngitea-url = "${gitea.url}"\ngitea-owner = "${gitea.owner}"\npypi = false\nretries = 0\nretry-delay = 0.01\n`);
+      return (await runCli(args, { cwd: dir, env: giteaEnv(env) })).code;
+    };
+    expect(await run([])).toBe(1); // the file says no retries: the one 503 fails the run
+    expect(await run([], { MOLECULE_PUBLISH_RETRIES: '1' })).toBe(0); // the environment beats the file
+    expect(await run(['--retries', '0'], { MOLECULE_PUBLISH_RETRIES: '1' })).toBe(1); // the flag beats the environment
+  });
+
+  it('an invalid key is one line naming it and the file, exit 2, nothing sent', async () => {
+    const gitea = await startGiteaRegistry();
+    open.push(gitea);
+    const dir = await workdir(`[tool.molecule-publish]\ngitea-url = "${gitea.url}"\nconcurency = 4\n`);
+    const r = await runCli([], { cwd: dir, env: giteaEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: pyproject.toml [tool.molecule-publish]: concurency: unknown key');
+    expect(gitea.requests).toHaveLength(0);
+  });
+});
+
+describe('--only', () => {
+  it('finishes a release on PyPI after its outage: PyPI alone, required, Gitea untouched', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const dir = await workdir();
+    const args = ['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--retry-delay', '0.01', '--retries', '0', 'dist'];
+    pypi.injectFault({ kind: 'status', status: 503, always: true });
+    const first = await runCli(args, { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    expect(first.code).toBe(0);
+    expect(parseSummary(first.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'failed_http_503' });
+    pypi.clearFaults();
+    const giteaRequests = gitea.requests.length;
+    // The outage is over: PyPI only, and now it must succeed (no Gitea credentials needed).
+    const r = await runCli([...args, '--only', 'pypi'], { cwd: dir, env: { PYPI_TOKEN: 'pypi-test-token' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets).toEqual({ PyPI: 'success' });
+    expect(r.stdout).toContain('| PyPI | 127.0.0.1');
+    expect(r.stdout).toMatch(/\| required \| `success` \|/);
+    expect(gitea.requests.length).toBe(giteaRequests);
+    expect(pypi.files()).toHaveLength(2);
+  });
+});
+
+describe('.pypirc and --repository', () => {
+  it('publishes to that section alone, as twine upload -r, with TWINE_PASSWORD filling in', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const dir = await workdir();
+    const home = await mkdtemp(join(tmpdir(), 'home-'));
+    await writeFile(join(home, '.pypirc'), `[distutils]\nindex-servers =\n    company\n\n[company]\nrepository = ${gitea.uploadUrl}\nusername = publisher\n`);
+    const r = await runCli(['-r', 'company', 'dist'], { cwd: dir, env: { HOME: home, TWINE_PASSWORD: 'gitea-test-token' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets).toEqual({ company: 'success' });
+    expect(gitea.files()).toHaveLength(2);
+    expect(pypi.requests).toHaveLength(0);
+    expect(r.stdout + r.stderr).not.toContain('gitea-test-token');
+
+    const missing = await runCli(['-r', 'nope', 'dist'], { cwd: dir, env: { HOME: home } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Missing 'nope' section from ${join(home, '.pypirc')}.`);
+  });
+});
