@@ -8,7 +8,7 @@
  */
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -148,13 +148,17 @@ async function readBack(
   const processTimeoutMs = options.processTimeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
   const run: Runner = (file, args, extra = {}) =>
     runProcess(file, args, { env: childEnv(work), cwd: work, timeout: processTimeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...extra });
+  const httpTimeout = options.timeoutMs ?? 30_000;
 
   const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
   const giteaReport = report.targets.find((t) => t.id === 'gitea');
   const python = await findPip(options.python, run);
   note(python ? `pip found: ${python.version} (${python.command})` : 'pip not found: files are fetched through the index link, wheels are not installed');
+  const wantsInstall = python !== undefined && artifacts.some((a) => a.filetype === 'bdist_wheel');
+  // The venv is made while the files come back (ensurepip takes seconds).
+  const installer = wantsInstall && python ? makeInstaller(python, work, run, note) : undefined;
 
-  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs ?? 30_000 }, headersTimeout: options.timeoutMs ?? 30_000, bodyTimeout: options.timeoutMs ?? 30_000 });
+  const dispatcher = new Agent({ connect: { timeout: httpTimeout }, headersTimeout: httpTimeout, bodyTimeout: httpTimeout });
   try {
     const pages = new Map<string, Promise<Map<string, IndexLink> | string>>();
     const linksOf = (project: string) => {
@@ -166,64 +170,112 @@ async function readBack(
       return page;
     };
 
-    const files = await mapLimited(artifacts, options.concurrency ?? 4, async (a, index): Promise<RehearsalFile & { dir?: string }> => {
+    // 1. Every file Gitea took must be listed by its index with our sha256; sdists (and wheels, without
+    //    pip) are then fetched through that link.
+    const locals = new Map<Artifact, string>();
+    const viaPip: Artifact[] = [];
+    const files = await mapLimited(artifacts, options.concurrency ?? 4, async (a): Promise<RehearsalFile> => {
       const result = giteaReport?.files.find((f) => f.filename === a.filename);
-      if (!result || (result.status !== 'uploaded' && result.status !== 'already_present')) {
-        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: `not in the Gitea sandbox (${statusOf(result)})` };
-      }
-      if (options.signal?.aborted) return { filename: a.filename, downloaded: false, sha256Matches: false, detail: 'interrupted' };
+      const failed = (detail: string): RehearsalFile => ({ filename: a.filename, downloaded: false, sha256Matches: false, detail });
+      if (!result || (result.status !== 'uploaded' && result.status !== 'already_present')) return failed(`not in the Gitea sandbox (${statusOf(result)})`);
+      if (options.signal?.aborted) return failed('interrupted');
       const local = a.sha256 ?? (await sha256File(a.path));
+      locals.set(a, local);
       const links = await linksOf(normalizeName(a.name));
-      if (typeof links === 'string') return { filename: a.filename, downloaded: false, sha256Matches: false, detail: links };
+      if (typeof links === 'string') return failed(links);
       const link = links.get(a.filename);
-      if (!link) return { filename: a.filename, downloaded: false, sha256Matches: false, detail: 'not listed by the Gitea sandbox index' };
+      if (!link) return failed('not listed by the Gitea sandbox index');
       if (link.sha256 !== undefined && link.sha256 !== local) {
-        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: `the index link says sha256 ${link.sha256.slice(0, 12)}…, the local file is ${local.slice(0, 12)}…` };
+        return failed(`the index link says sha256 ${link.sha256.slice(0, 12)}…, the local file is ${local.slice(0, 12)}…`);
       }
       if (a.filetype === 'bdist_wheel' && python) {
-        const dir = join(work, 'download', String(index));
-        await mkdir(dir, { recursive: true });
-        note(`pip download ${a.filename}`);
-        return { ...(await pipDownload(python, a, gitea.indexUrl, dir, local, run)), dir };
+        viaPip.push(a);
+        return { filename: a.filename, downloaded: false, sha256Matches: false };
       }
       note(`fetching ${a.filename} through the index link`);
       const fetched = await fetchSha256(link.url, dispatcher, options.signal);
-      if (typeof fetched !== 'string') {
-        return { filename: a.filename, downloaded: false, sha256Matches: false, detail: fetched.error };
-      }
-      const matches = fetched === local;
-      const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: matches };
-      if (!matches) out.detail = `downloaded sha256 ${fetched.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
+      if (typeof fetched !== 'string') return failed(fetched.error);
+      const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: fetched === local };
+      if (fetched !== local) out.detail = `downloaded sha256 ${fetched.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
       else if (a.filetype === 'bdist_wheel') out.detail = 'fetched through the index link; not installed (pip not found)';
       return out;
     });
+    const entry = (a: Artifact): RehearsalFile => files[artifacts.indexOf(a)] as RehearsalFile;
 
-    const rehearsal: Rehearsal = { pip: python ? 'found' : 'missing', files: [] };
+    // 2. Wheels through pip, as an installer gets them: one `pip download` per set of wheel tags.
+    const downloaded = new Map<Artifact, string>(); // -> folder holding it
+    if (python && viaPip.length > 0) {
+      const groups = new Map<string, Artifact[]>();
+      for (const a of viaPip) {
+        const key = JSON.stringify(targetTags(a) ?? null);
+        groups.set(key, [...(groups.get(key) ?? []), a]);
+      }
+      let n = 0;
+      await mapLimited([...groups.values()], 2, async (group) => {
+        const dir = join(work, 'download', String(n++));
+        await mkdir(dir, { recursive: true });
+        note(`pip download ${group.map((a) => a.filename).join(', ')}`);
+        const batch = await pipDownload(python, group, gitea.indexUrl, dir, run);
+        for (const a of group) {
+          // A failed batch says little about which file: ask again for each one missing.
+          let outcome = batch;
+          let where = dir;
+          if (!(await exists(join(dir, a.filename))) && group.length > 1 && !options.signal?.aborted) {
+            where = join(work, 'download', String(n++));
+            await mkdir(where, { recursive: true });
+            outcome = await pipDownload(python, [a], gitea.indexUrl, where, run);
+          }
+          const f = entry(a);
+          const got = await readdir(where).catch(() => [] as string[]);
+          if (!got.includes(a.filename)) {
+            f.detail = !outcome.ok ? `pip download: ${outcome.message}` : group.length === 1 && got.length > 0 ? `pip chose ${got.join(', ')} instead` : 'pip download did not save it';
+            continue;
+          }
+          const sha256 = await sha256File(join(where, a.filename));
+          const local = locals.get(a) ?? '';
+          f.downloaded = true;
+          f.sha256Matches = sha256 === local;
+          if (f.sha256Matches) downloaded.set(a, where);
+          else f.detail = `downloaded sha256 ${sha256.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
+        }
+      });
+    }
+
+    // 3. Install each wheel that came back intact, offline, into a throwaway environment.
+    const rehearsal: Rehearsal = { pip: python ? 'found' : 'missing', files };
     if (python) {
       rehearsal.python = python.command;
       rehearsal.pipVersion = python.version;
     }
-    const wheels = files.filter((f, i) => artifacts[i]?.filetype === 'bdist_wheel' && f.dir !== undefined && f.downloaded && f.sha256Matches);
-    if (python && wheels.length > 0 && !options.signal?.aborted) {
-      const installer = await makeInstaller(python, work, run, note);
-      rehearsal.installInto = installer.into;
-      // One at a time: pip must not run twice at once in the same environment.
-      for (const f of wheels) {
-        if (options.signal?.aborted) {
-          f.detail = 'interrupted before installing';
-          continue;
+    if (installer) {
+      const ready = await installer;
+      const wheels = [...downloaded.entries()];
+      if (wheels.length > 0) rehearsal.installInto = ready.into;
+      if (wheels.length > 0 && !options.signal?.aborted) {
+        note(`pip install ${wheels.length} wheel(s)`);
+        const all = await ready.install(wheels, 'all');
+        for (const [a, dir] of wheels) {
+          const f = entry(a);
+          // One at a time only when the batch failed, to learn which wheel (pip never runs twice at once here).
+          const outcome = all === true || options.signal?.aborted ? all : await ready.install([[a, dir]], String(artifacts.indexOf(a)));
+          f.installed = outcome === true;
+          if (outcome !== true) f.detail = outcome;
         }
-        note(`pip install ${f.filename}`);
-        const outcome = await installer.install(f.filename, f.dir ?? work);
-        f.installed = outcome === true;
-        if (outcome !== true) f.detail = outcome;
       }
     }
-    rehearsal.files = files.map(({ dir: _dir, ...f }) => f);
     return rehearsal;
   } finally {
+    // Never leave a venv being made in a folder about to be removed.
+    await installer?.catch(() => undefined);
     await dispatcher.close().catch(() => undefined);
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function statusOf(result: FileResult | undefined): string {
@@ -320,25 +372,21 @@ function targetTags(artifact: Artifact): string[] | undefined {
   ];
 }
 
-async function pipDownload(python: Python, a: Artifact, indexUrl: string, dir: string, local: string, run: Runner): Promise<RehearsalFile> {
-  const base = ['-m', 'pip', 'download', ...PIP_QUIET, '--no-deps', '--only-binary', ':all:', '--ignore-requires-python', '--index-url', indexUrl, '-d', dir];
-  const requirement = `${a.name}==${a.version}`;
-  const result = await run(python.command, [...base, ...(targetTags(a) ?? []), requirement]);
-  const got = await readdir(dir).catch(() => [] as string[]);
-  if (!got.includes(a.filename)) {
-    const detail = !result.ok ? `pip download: ${result.message}` : got.length > 0 ? `pip chose ${got.join(', ')} instead` : 'pip download saved nothing';
-    return { filename: a.filename, downloaded: false, sha256Matches: false, detail };
-  }
-  const sha256 = await sha256File(join(dir, a.filename));
-  const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: sha256 === local };
-  if (sha256 !== local) out.detail = `downloaded sha256 ${sha256.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
-  return out;
+async function pipDownload(python: Python, wheels: Artifact[], indexUrl: string, dir: string, run: Runner): Promise<ProcessResult> {
+  const first = wheels[0];
+  const tags = first ? (targetTags(first) ?? []) : [];
+  return run(python.command, [
+    '-m', 'pip', 'download', ...PIP_QUIET,
+    '--no-deps', '--only-binary', ':all:', '--ignore-requires-python', '--index-url', indexUrl, '-d', dir,
+    ...tags,
+    ...wheels.map((a) => `${a.name}==${a.version}`),
+  ]);
 }
 
 interface Installer {
   into: 'venv' | 'target';
-  /** true, or why not. */
-  install(filename: string, dir: string): Promise<true | string>;
+  /** true, or why not. `slot` names a fresh --target folder when installing without a venv. */
+  install(wheels: Array<[Artifact, string]>, slot: string): Promise<true | string>;
 }
 
 /** A temporary venv (with pip); without one (Debian without python3-venv), `pip install --target`. */
@@ -348,19 +396,16 @@ async function makeInstaller(python: Python, work: string, run: Runner, note: (m
   const made = await run(python.command, ['-m', 'venv', venv]);
   const venvPython = process.platform === 'win32' ? join(venv, 'Scripts', 'python.exe') : join(venv, 'bin', 'python');
   const usable = made.ok && (await run(venvPython, ['-m', 'pip', '--version'], { timeout: 30_000 })).ok;
-  const install = async (command: string, extra: string[], filename: string, dir: string): Promise<true | string> => {
-    const args = ['-m', 'pip', 'install', ...PIP_QUIET, '--no-deps', '--no-index', '--find-links', dir, ...extra, join(dir, filename)];
+  const install = async (command: string, extra: string[], wheels: Array<[Artifact, string]>): Promise<true | string> => {
+    const links = [...new Set(wheels.map(([, dir]) => dir))].flatMap((dir) => ['--find-links', dir]);
+    const args = ['-m', 'pip', 'install', ...PIP_QUIET, '--no-deps', '--no-index', ...links, ...extra, ...wheels.map(([a, dir]) => join(dir, a.filename))];
     const result = await run(command, args);
     return result.ok ? true : `pip install: ${result.message}`;
   };
-  if (usable) return { into: 'venv', install: (filename, dir) => install(venvPython, [], filename, dir) };
+  if (usable) return { into: 'venv', install: (wheels) => install(venvPython, [], wheels) };
   note(`no virtual environment (${made.ok ? 'it has no pip' : made.message}): installing with pip install --target`);
-  let n = 0;
-  return {
-    into: 'target',
-    // One target folder per wheel: `--target` replaces what a previous install put there.
-    install: (filename, dir) => install(python.command, ['--target', join(work, 'site', String(n++))], filename, dir),
-  };
+  // A folder per attempt: `--target` replaces what an earlier install put there.
+  return { into: 'target', install: (wheels, slot) => install(python.command, ['--target', join(work, 'site', slot)], wheels) };
 }
 
 // --- index links (sdists, and wheels without pip) -----------------------------------------------------------
@@ -427,13 +472,13 @@ async function fetchSha256(url: string, dispatcher: Dispatcher, signal: AbortSig
   }
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index] as T, index);
+      results[index] = await fn(items[index] as T);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

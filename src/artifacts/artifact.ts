@@ -30,6 +30,8 @@ export interface Artifact {
    * the file streams to the first server (see HashingStream), or on demand (see ensureSha256).
    */
   sha256?: string;
+  /** PEP 740 attestations found beside the file, as the JSON array the `attestations` field carries. */
+  attestations?: string;
 }
 
 export interface Inspection {

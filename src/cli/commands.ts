@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ExitCode, UsageError, isMoleculeError } from '../errors.js';
 import { ENV, insecureTargets, resolveTargets } from '../config/resolve.js';
 import { loadPyprojectConfig, type FileConfig } from '../config/pyproject.js';
+import { attachAttestations } from '../artifacts/attestations.js';
 import { defaultPypircPath, readPypircRepository, type PypircRepository } from '../config/pypirc.js';
 import type { TlsOptions } from '../upload/send.js';
 import { sanitizeUrl } from '../util/url.js';
@@ -128,7 +129,17 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
   const set = await inspectSet(paths, io.cwd, { digest: dryRun });
   for (const ignored of set.discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
-  for (const companion of set.discovery.companions) out.debug(`found ${companion.kind} ${companion.path} (not uploaded)`);
+  for (const companion of set.discovery.companions) out.debug(`found ${companion.kind} ${companion.path}`);
+  await attachAttestations(set.inspections, set.discovery.companions, { required: flags.attestations === true });
+  const attested = set.inspections.filter((i) => i.artifact?.attestations !== undefined).length;
+  for (const t of targets) {
+    // Warehouse takes attestations only from a Trusted Publishing upload; with a token it refuses the
+    // upload, so they are sent when asked for (or with Trusted Publishing), else left out with a word.
+    if (t.kind.attestations && (flags.attestations === true || t.credentials?.trustedPublishing === true)) t.sendAttestations = true;
+    else if (t.kind.attestations && attested > 0 && t.credentials) {
+      out.warn(`${attested} attestation(s) found but not sent to ${t.label ?? t.kind.label}: PyPI accepts them only with Trusted Publishing (--attestations sends them anyway)`);
+    }
+  }
   out.info(`${dryRun ? 'Dry run: checking' : 'Publishing'} ${set.inspections.length} file(s) from ${set.discovery.searched.join(', ')}`);
   printInspections(out, set.inspections);
 

@@ -75,6 +75,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
     .option('--cert <file>', 'PEM file of CA certificates to trust besides the system ones (default $SSL_CERT_FILE)')
     .option('--client-cert <file>', 'PEM file with a TLS client certificate and its private key')
+    .option('--attestations', 'send the PEP 740 attestations beside each file to PyPI, and require one per file')
     .option('--pyproject <file>', 'read [tool.molecule-publish] from FILE (default ./pyproject.toml, if present)')
     .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
     .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')

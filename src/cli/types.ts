@@ -39,6 +39,7 @@ export interface PublishFlags {
   cert?: string;
   clientCert?: string;
   pyproject?: string;
+  attestations?: boolean;
   only?: string;
   repository?: string;
   configFile?: string;

@@ -20,6 +20,8 @@ export function giteaName(name: string): string {
 
 export const giteaKind: TargetKind = {
   label: 'Gitea',
+  // Gitea ignores the field: not sent.
+  attestations: false,
 
   indexProjectName: (name) => giteaName(name).toLowerCase(),
 

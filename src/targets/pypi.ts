@@ -27,6 +27,7 @@ export function warehouseMessage(body: string): string {
 
 export const pypiKind: TargetKind = {
   label: 'PyPI',
+  attestations: true,
 
   indexProjectName: (name) => normalizeName(name),
 

@@ -11,6 +11,8 @@ export interface Credentials {
   password: string;
   /** Where they came from, for messages (names of environment variables, never values). */
   source: string;
+  /** A short-lived token minted through Trusted Publishing (see trusted-publishing.ts). */
+  trustedPublishing?: boolean;
 }
 
 /** How a server answered an upload, as far as the engine needs to know. */
@@ -31,6 +33,8 @@ export interface ServerAnswer {
 export interface TargetKind {
   /** Name used in reports: "Gitea", "PyPI". */
   readonly label: string;
+  /** Whether the server takes PEP 740 attestations (PyPI does, with Trusted Publishing). */
+  readonly attestations: boolean;
   /** The project's path segment in the simple index. */
   indexProjectName(name: string): string;
   /** Why this server would refuse a file, for each file it would refuse (checked before any request). */
@@ -52,6 +56,8 @@ export interface Target {
   credentials: Credentials | undefined;
   /** Which variables would hold the credentials (for "missing" messages). */
   credentialNames: string;
+  /** Send attestations here (a PyPI-like target with Trusted Publishing, or --attestations). */
+  sendAttestations?: boolean;
   /** Human description of where: host and owner. */
   where: string;
 }

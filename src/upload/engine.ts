@@ -263,7 +263,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   }
   if (seen === 'different') return conflictResult(artifact, before, 0, elapsed());
 
-  const fields = buildUploadForm(artifact);
+  const fields = buildUploadForm(artifact, { attestations: target.sendAttestations === true && target.kind.attestations });
   let attempt = 0;
   for (;;) {
     attempt++;

@@ -54,6 +54,8 @@ const REQUIRED: ReadonlySet<SingleField> = new Set(['metadata_version', 'name', 
 
 export interface FormOptions {
   comment?: string;
+  /** Send the artifact's attestations (PyPI accepts them only with Trusted Publishing). */
+  attestations?: boolean;
 }
 
 export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): FormField[] {
@@ -95,6 +97,7 @@ export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): 
 
   fields.push(['pyversion', artifact.pyversion], ['filetype', artifact.filetype]);
   if (options.comment !== undefined) fields.push(['comment', options.comment]);
+  if (options.attestations && artifact.attestations !== undefined) fields.push(['attestations', artifact.attestations]);
   fields.push([':action', 'file_upload'], ['protocol_version', '1']);
   return fields;
 }
