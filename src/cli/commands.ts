@@ -8,10 +8,12 @@ import { ExitCode, UsageError, isMoleculeError } from '../errors.js';
 import { ENV, insecureTargets, resolveTargets } from '../config/resolve.js';
 import { loadPyprojectConfig, type FileConfig } from '../config/pyproject.js';
 import { attachAttestations } from '../artifacts/attestations.js';
+import { oidcAvailable, trustedPublishingCredentials, type TrustedPublishingError } from '../targets/trusted-publishing.js';
+import type { Target } from '../targets/target.js';
 import { defaultPypircPath, readPypircRepository, type PypircRepository } from '../config/pypirc.js';
 import type { TlsOptions } from '../upload/send.js';
 import { sanitizeUrl } from '../util/url.js';
-import { inspectSet, publish, InvalidArtifactsError } from '../publish.js';
+import { inspectSet, planRefusals, publish, InvalidArtifactsError } from '../publish.js';
 import { cell, renderMarkdown, headline } from '../report/markdown.js';
 import { consoleFor, eventPrinter, printInspections, printTargets, type Console } from './console.js';
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
@@ -131,6 +133,10 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   for (const ignored of set.discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
   for (const companion of set.discovery.companions) out.debug(`found ${companion.kind} ${companion.path}`);
   await attachAttestations(set.inspections, set.discovery.companions, { required: flags.attestations === true });
+  // Everything that stops a run with exit 3 is decided before the first request (Trusted Publishing's included).
+  if (set.inspections.some((i) => i.errors.length > 0 || !i.artifact)) throw new InvalidArtifactsError(set.inspections);
+  planRefusals(targets, set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : [])));
+  if (!dryRun) await trustedPublishing(targets, io, session, engine.timeout * 1000);
   const attested = set.inspections.filter((i) => i.artifact?.attestations !== undefined).length;
   for (const t of targets) {
     // Warehouse takes attestations only from a Trusted Publishing upload; with a token it refuses the
@@ -196,6 +202,27 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   if (report.exitCode === 0) out.info(line);
   else out.error(line);
   return report.exitCode;
+}
+
+/**
+ * PyPI-like targets without a token, inside a CI that offers OIDC tokens: mint a short-lived one
+ * (Trusted Publishing). A refusal is that target's failure, explained, not a missing token.
+ */
+async function trustedPublishing(targets: Target[], io: CliIo, session: Session, timeoutMs: number): Promise<void> {
+  if (!oidcAvailable(io.env)) return;
+  for (const target of targets) {
+    if (target.credentials || !target.kind.attestations) continue;
+    try {
+      target.credentials = await trustedPublishingCredentials({ uploadUrl: target.uploadUrl, env: io.env, timeoutMs }, (token) => {
+        if (session.actions) session.commands(command('add-mask', token));
+      });
+      session.out.info(`${target.label ?? target.kind.label}: minted a short-lived upload token through Trusted Publishing`);
+    } catch (err) {
+      const e = err as TrustedPublishingError;
+      target.credentialFailure = { status: e.status, detail: e.message };
+      session.out.warn(`${target.label ?? target.kind.label}: Trusted Publishing failed: ${e.message}`);
+    }
+  }
 }
 
 interface EngineSettings {

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { giteaKind } from '../targets/gitea.js';
 import { pypiKind } from '../targets/pypi.js';
 import type { Target } from '../targets/target.js';
+import { oidcAvailable } from '../targets/trusted-publishing.js';
 import type { FileConfig, TargetEntry } from './pyproject.js';
 import type { PypircRepository } from './pypirc.js';
 import { isLoopbackUrl, sameOrigin, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
@@ -210,7 +211,8 @@ function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileCo
         credentialNames: ENV.pypiToken,
         where: new URL(uploadUrl).host,
       },
-      problems: token ? [] : [`PyPI credentials missing: set ${ENV.pypiToken}`],
+      // Without a token, Trusted Publishing may provide one (tried before uploading, see commands.ts).
+      problems: token || oidcAvailable(env) ? [] : [`PyPI credentials missing: set ${ENV.pypiToken}`],
     });
   }
   return candidates;

@@ -13,6 +13,9 @@ export interface Credentials {
   source: string;
   /** A short-lived token minted through Trusted Publishing (see trusted-publishing.ts). */
   trustedPublishing?: boolean;
+  /** When a short-lived token expires (ms since the epoch), and how to get a new one. */
+  expiresAt?: number;
+  renew?: () => Promise<void>;
 }
 
 /** How a server answered an upload, as far as the engine needs to know. */
@@ -58,6 +61,8 @@ export interface Target {
   credentialNames: string;
   /** Send attestations here (a PyPI-like target with Trusted Publishing, or --attestations). */
   sendAttestations?: boolean;
+  /** Why the credentials could not be obtained (Trusted Publishing refused): the target fails with this. */
+  credentialFailure?: { status: number | undefined; detail: string };
   /** Human description of where: host and owner. */
   where: string;
 }

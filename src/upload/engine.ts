@@ -8,6 +8,7 @@ import type { Artifact } from '../artifacts/artifact.js';
 import type { Target, Verdict } from '../targets/target.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
 import { buildUploadForm } from './form.js';
+import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
 import { ensureSha256 } from '../artifacts/artifact.js';
 import { normalizeName } from '../artifacts/filename.js';
 import { versionKey } from '../artifacts/pep440.js';
@@ -55,6 +56,8 @@ interface Context {
   deps: EngineDeps;
   /** One look-up per project, shared by the uploads running at the same time. */
   index: Map<string, Promise<IndexLookup>>;
+  /** A token renewal in progress, shared by concurrent uploads. */
+  renewing?: Promise<void> | undefined;
 }
 
 export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files' | 'durationMs'> {
@@ -79,6 +82,19 @@ export async function publishToTarget(
   const started = deps.now();
   deps.emit({ type: 'target-start', target: target.id, files: artifacts.length });
   const credentials = target.credentials;
+  if (!credentials && target.credentialFailure) {
+    // Trusted Publishing was tried and refused: a failure of this target, not a missing token.
+    const failure = target.credentialFailure;
+    const status: TargetStatus = failure.status !== undefined && failure.status >= 300 ? failedHttp(failure.status) : 'failed_network';
+    const files = artifacts.map((a): FileResult => {
+      const refusal = refusals.get(a.filename);
+      return refusal
+        ? { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 }
+        : { filename: a.filename, status: 'not_attempted', detail: 'no upload token', attempts: 0, durationMs: 0 };
+    });
+    deps.emit({ type: 'target-done', target: target.id, status });
+    return { ...baseReport(target), status, detail: `Trusted Publishing failed: ${failure.detail}`, files, durationMs: 0 };
+  }
   if (!credentials) {
     const files = artifacts.map((a): FileResult => {
       const refusal = refusals.get(a.filename);
@@ -263,6 +279,10 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   }
   if (seen === 'different') return conflictResult(artifact, before, 0, elapsed());
 
+  const renewal = await renewIfExpiring(ctx);
+  if (renewal) {
+    return { filename: artifact.filename, status: renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', detail: renewal.detail, attempts: 0, durationMs: elapsed() };
+  }
   const fields = buildUploadForm(artifact, { attestations: target.sendAttestations === true && target.kind.attestations });
   let attempt = 0;
   for (;;) {
@@ -367,6 +387,23 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
         break;
       }
     }
+  }
+}
+
+/** A short-lived Trusted Publishing token close to its end is minted again before the next upload. */
+async function renewIfExpiring(ctx: Context): Promise<{ status: number | undefined; detail: string } | undefined> {
+  const credentials = ctx.target.credentials;
+  if (!credentials?.renew || credentials.expiresAt === undefined) return undefined;
+  if (credentials.expiresAt - ctx.deps.now() > RENEW_MARGIN_MS) return undefined;
+  ctx.renewing ??= credentials.renew().finally(() => {
+    ctx.renewing = undefined;
+  });
+  try {
+    await ctx.renewing;
+    return undefined;
+  } catch (err) {
+    const e = err as Error & { status?: number };
+    return { status: e.status, detail: `could not renew the Trusted Publishing token: ${e.message}` };
   }
 }
 
