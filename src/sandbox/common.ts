@@ -505,6 +505,9 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      // Silent for good: a later server error must not become an uncaught exception (and a stack trace).
+      server.on('error', () => undefined);
       const { port } = server.address() as AddressInfo;
       baseUrl = `http://127.0.0.1:${port}`;
       resolve({ url: baseUrl, requests, uploads: () => requests.filter((r) => uploadSet.has(r)), faults, close });
