@@ -83,6 +83,7 @@ function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boo
 
 export async function runPublish(paths: string[], flags: PublishFlags, session: Session, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
   const { out } = session;
+  if (flags.rehearse) return runRehearsal(paths, flags, session, io, state, global);
   const dryRun = flags.dryRun === true;
   // Configuration first: missing credentials stop the run before any file is read or request made.
   const file = await loadPyprojectConfig(io.cwd, flags.pyproject);
@@ -301,6 +302,43 @@ async function readTlsFiles(flags: PublishFlags, env: NodeJS.ProcessEnv): Promis
     tls.clientCert = pem;
   }
   return tls;
+}
+
+/**
+ * --rehearse: the whole publish against sandbox registries on 127.0.0.1 (no credentials, nothing
+ * leaves the machine), then every file read back through the index and every wheel installed.
+ */
+async function runRehearsal(paths: string[], flags: PublishFlags, session: Session, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
+  const { out } = session;
+  const [{ rehearse }, { renderRehearsalMarkdown, rehearsalHeadline }] = await Promise.all([import('../rehearse.js'), import('../report/rehearsal-markdown.js')]);
+  const file = await loadPyprojectConfig(io.cwd, flags.pyproject);
+  const engine = engineSettings(flags, io.env, file.config);
+  const set = await inspectSet(paths, io.cwd);
+  await attachAttestations(set.inspections, set.discovery.companions, { required: flags.attestations === true });
+  out.info(`Rehearsal: publishing ${set.inspections.length} file(s) from ${set.discovery.searched.join(', ')} to local sandbox registries`);
+  printInspections(out, set.inspections);
+  const progress = progressFor(io, session, global, state.json);
+  const report = await rehearse(
+    set,
+    { concurrency: engine.concurrency, ...(io.signal ? { signal: io.signal } : {}) },
+    { emit: eventPrinter(out, progress), note: (line) => out.info(`rehearsal: ${line}`) },
+  );
+  progress.stop();
+  printTargets(out, report);
+  const markdown = `${renderMarkdown(report)}\n${renderRehearsalMarkdown(report.rehearsal)}`;
+  await writeSummary(state, session, markdown);
+  if (state.json) {
+    io.stderr(`${markdown}\n`);
+    io.stdout(`${JSON.stringify({ ...toJsonReport(report, { headline: headline(report), startedAt: state.startedAt }), rehearsal: report.rehearsal }, null, 2)}\n`);
+  } else {
+    io.stdout(`${markdown}\n`);
+  }
+  const filesOk = report.rehearsal.files.every((f) => f.downloaded && f.sha256Matches && f.installed !== false);
+  const ok = report.exitCode === 0 && filesOk;
+  const line = `${headline(report)} ${rehearsalHeadline(report.rehearsal)}`;
+  if (ok) out.info(line);
+  else out.error(line);
+  return ok ? ExitCode.ok : ExitCode.primaryFailed;
 }
 
 async function writeSummary(state: RunState, session: Session, markdown: string): Promise<void> {

@@ -59,6 +59,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .description('check the distributions, then upload them: Gitea first (must succeed), then PyPI (best-effort)')
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
     .option('-n, --dry-run', 'read and check everything, print the plan, send nothing')
+    .option('--rehearse', 'publish to local Gitea-like and PyPI-like registries on 127.0.0.1, download every file back and install each wheel (needs no credentials)')
     .option('--gitea-url <url>', `Gitea base URL, e.g. https://git.example.com (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
     .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
     .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)

@@ -40,6 +40,7 @@ export interface PublishFlags {
   clientCert?: string;
   pyproject?: string;
   attestations?: boolean;
+  rehearse?: boolean;
   only?: string;
   repository?: string;
   configFile?: string;

@@ -146,3 +146,17 @@ describe('bad input stops everything before any request', () => {
     expect(r.stderr).not.toContain('old-secret-value');
   });
 });
+
+describe('--rehearse', () => {
+  it('publishes to local sandboxes, reads every file back and installs the wheels, with no credentials', async () => {
+    const dir = await tempDir();
+    for (const f of ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz']) await copyFile(join(FIXTURES, f), join(dir, f));
+    const r = await runCli(['--rehearse', dir], { env: { MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'real-token-never-used' }, timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('#### Rehearsal');
+    expect(r.stdout).toMatch(/\| molecule_demo_hatch-2\.0\.0rc1\.tar\.gz \| yes \| matches \|/);
+    expect(r.stdout).toMatch(/\| molecule_demo_hatch-2\.0\.0rc1-py3-none-any\.whl \| yes \| matches \| (yes|—) \|/);
+    expect(r.stdout + r.stderr).not.toContain('real-token-never-used');
+    expect(r.stderr).toMatch(/Gitea \(required\) http:\/\/127\.0\.0\.1:\d+\/api\/packages\/rehearsal\/pypi: success/);
+  }, 200_000);
+});
