@@ -12,6 +12,7 @@
  * Error messages travel in the reason phrase and in a body chosen by `Accept`, exactly like Pyramid's
  * HTTPException pages.
  */
+import { randomBytes } from 'node:crypto';
 import { createBLAKE2b } from 'hash-wasm';
 import type http from 'node:http';
 import { commonPrefix, listTarGz, listZip, posixJoin } from './archives.js';
@@ -37,6 +38,22 @@ export interface PypiToken {
   expired?: boolean;
   /** Owner of the token (default `publisher`); must own existing projects to upload to them. */
   user?: string;
+  /** Minted through Trusted Publishing: expires at this time (ms), and may carry attestations. */
+  expiresAt?: number;
+  trustedPublishing?: boolean;
+}
+
+/**
+ * Trusted Publishing (Warehouse `oidc/views.py`): an OIDC token whose claims match a publisher is
+ * exchanged for a short-lived upload token. The sandbox does not check the JWT's signature: it stands
+ * in for PyPI, not for GitHub's issuer.
+ */
+export interface PypiTrustedPublishing {
+  audience?: string;
+  /** A publisher matches when every listed claim equals the token's. */
+  publishers: Array<{ claims: Record<string, string>; user?: string }>;
+  /** Lifetime of minted tokens (default 900 s, as PyPI). */
+  lifetimeSeconds?: number;
 }
 
 export interface PypiRegistryOptions {
@@ -50,6 +67,7 @@ export interface PypiRegistryOptions {
   newProjectLimit?: number;
   /** Hard cap on request bodies (default 2 GiB) → 413. */
   maxBodyBytes?: number;
+  trustedPublishing?: PypiTrustedPublishing;
 }
 
 export interface PypiSeedFile extends SeedFile {
@@ -494,7 +512,11 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
       return fail(429, 'Too many new projects created');
     }
     const projectName = existing?.name ?? nameValue;
-    if (token.expired) return fail(403, 'Invalid API Token: token is expired');
+    if (token.expired || (token.expiresAt !== undefined && Date.now() >= token.expiresAt)) return fail(403, 'Invalid API Token: token is expired');
+    // Warehouse: attestations only from a Trusted Publishing upload.
+    if (values('attestations').length > 0 && !token.trustedPublishing) {
+      return fail(400, 'Invalid attestations supplied during upload: Attestations are only supported when using Trusted Publishing');
+    }
     if (token.projects && !token.projects.map(normalizePep503).includes(normalized)) {
       return fail(403, `Invalid API Token: project-scoped token is not valid for project: ${pyRepr(projectName)}`);
     }
@@ -767,7 +789,42 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
       return simple(ctx, segs);
     }
     if (isGet && path.startsWith('/packages/')) return download(path);
+    if (path === '/_/oidc/audience' && isGet) {
+      if (!options.trustedPublishing) return json(403, { message: 'Trusted publishing functionality not enabled' });
+      return json(200, { audience: options.trustedPublishing.audience ?? 'pypi' });
+    }
+    if (path === '/_/oidc/mint-token' && method === 'POST') return mint(ctx);
     return pyramidPage(ctx.req, 404);
+  };
+
+  const json = (status: number, body: unknown): Reply => ({ status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const tokenFailure = (code: string, description: string): Reply =>
+    json(422, { message: 'Token request failed', errors: [{ code, description }] });
+
+  const mint = (ctx: RequestContext): Reply => {
+    const tp = options.trustedPublishing;
+    if (!tp) return tokenFailure('not-enabled', 'Trusted publishing functionality not enabled');
+    let jwt: unknown;
+    try {
+      jwt = (JSON.parse(ctx.body.toString('utf8')) as { token?: unknown }).token;
+    } catch {
+      return tokenFailure('invalid-payload', 'malformed JSON');
+    }
+    if (typeof jwt !== 'string') return tokenFailure('invalid-payload', 'token is missing');
+    let claims: Record<string, unknown>;
+    try {
+      claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return tokenFailure('invalid-token', 'malformed token');
+    }
+    if (claims.aud !== (tp.audience ?? 'pypi')) return tokenFailure('invalid-token', 'invalid audience');
+    const publisher = tp.publishers.find((p) => Object.entries(p.claims).every(([k, v]) => claims[k] === v));
+    if (!publisher) return tokenFailure('invalid-publisher', 'valid token, but no corresponding publisher (All lookup strategies exhausted)');
+    const lifetime = tp.lifetimeSeconds ?? 900;
+    const minted = `pypi-minted-${randomBytes(12).toString('hex')}`;
+    const expiresAt = Date.now() + lifetime * 1000;
+    tokens[minted] = { user: publisher.user ?? PYPI_DEFAULT_USER, expiresAt, trustedPublishing: true };
+    return json(200, { success: true, token: minted, expires: Math.floor(expiresAt / 1000) });
   };
 
   const server = await startServer({

@@ -30,7 +30,7 @@ async function setup(attest: Record<string, string>) {
 }
 
 describe('attestations', () => {
-  it('--attestations sends each file its own as a JSON array to PyPI, not to Gitea', async () => {
+  it('--attestations sends each file its own as a JSON array; PyPI refuses them on a token upload (Warehouse rule), Gitea never gets them', async () => {
     const { gitea, pypi, args } = await setup({
       [`${WHEEL}.publish.attestation`]: JSON.stringify(ATTESTATION),
       [`${SDIST}.publish.attestation`]: JSON.stringify({ ...ATTESTATION, version: 2 }),
@@ -39,8 +39,11 @@ describe('attestations', () => {
     expect(r.code, r.stderr).toBe(0);
     const sent = (file: string) => pypi.uploads().find((u) => u.fileName === file)?.fields?.filter(([n]) => n === 'attestations').map(([, v]) => JSON.parse(v) as unknown);
     expect(sent(WHEEL)).toEqual([[ATTESTATION]]);
-    expect(sent(SDIST)).toEqual([[{ ...ATTESTATION, version: 2 }]]);
+    // With a token (not Trusted Publishing), PyPI answers 400: the release stays on Gitea, PyPI fails.
+    expect(r.stdout).toContain('Attestations are only supported when using Trusted Publishing');
+    expect(gitea.files()).toHaveLength(2);
     expect(gitea.uploads().every((u) => !u.fields?.some(([n]) => n === 'attestations'))).toBe(true);
+    // With Trusted Publishing they are accepted: see trusted-publishing.test.ts.
   });
 
   it('without the flag and without Trusted Publishing they are not sent (PyPI would refuse the upload), with a warning', async () => {
