@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { inspectArtifact, type Artifact, type Inspection } from './artifacts/artifact.js';
 import { discoverDistributions, type Discovery } from './artifacts/discover.js';
+import { mapLimited } from './util/concurrency.js';
 import { ExitCode, MoleculeError } from './errors.js';
 import { baseReport, publishToTarget, type EngineDeps, type EngineEvent, type EngineOptions } from './upload/engine.js';
 import { isFileOk, type FileInfo, type FileResult, type PublishReport, type TargetReport } from './report/model.js';
@@ -146,15 +147,3 @@ export function allOk(report: TargetReport): boolean {
 
 export type { EngineEvent, EngineOptions };
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -12,13 +12,14 @@ import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Parser } from 'htmlparser2';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Artifact } from './artifacts/artifact.js';
 import { sha256File } from './artifacts/digests.js';
 import { normalizeName } from './artifacts/filename.js';
 import { ENV, resolveTargets } from './config/resolve.js';
 import { publish, type InspectedSet } from './publish.js';
+import { parseSimpleIndex } from './upload/index-reader.js';
+import { mapLimited } from './util/concurrency.js';
 import type { EngineDeps } from './upload/engine.js';
 import type { FileResult, PublishReport } from './report/model.js';
 import { startGiteaRegistry, type GiteaRegistry } from './sandbox/gitea.js';
@@ -423,34 +424,11 @@ async function readLinks(indexUrl: string, project: string, dispatcher: Dispatch
     const html = await response.body.text();
     if (response.statusCode !== 200) return `the Gitea sandbox index answered HTTP ${response.statusCode} for ${project}`;
     const links = new Map<string, IndexLink>();
-    let href: string | undefined;
-    let text = '';
-    const parser = new Parser(
-      {
-        onopentag(name, attributes) {
-          if (name === 'a') {
-            href = attributes.href;
-            text = '';
-          }
-        },
-        ontext(chunk) {
-          if (href !== undefined) text += chunk;
-        },
-        onclosetag(name) {
-          if (name !== 'a' || href === undefined) return;
-          const url = new URL(href, pageUrl);
-          const sha256 = /(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)/.exec(url.hash.slice(1))?.[1]?.toLowerCase();
-          url.hash = '';
-          const filename = text.trim() || decodeURIComponent(url.pathname.split('/').pop() ?? '');
-          // Only links back into the sandbox are followed.
-          if (filename && url.origin === new URL(pageUrl).origin) links.set(filename, sha256 ? { url: url.href, sha256 } : { url: url.href });
-          href = undefined;
-        },
-      },
-      { decodeEntities: true },
-    );
-    parser.write(html);
-    parser.end();
+    const origin = new URL(pageUrl).origin;
+    for (const [filename, entry] of parseSimpleIndex(html, pageUrl)) {
+      // Only links back into the sandbox are followed.
+      if (entry.url && new URL(entry.url).origin === origin) links.set(filename, entry.sha256 ? { url: entry.url, sha256: entry.sha256 } : { url: entry.url });
+    }
     return links;
   } catch (err) {
     return `cannot read the Gitea sandbox index for ${project}: ${(err as Error).message}`;
@@ -472,15 +450,3 @@ async function fetchSha256(url: string, dispatcher: Dispatcher, signal: AbortSig
   }
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}

@@ -12,6 +12,8 @@ import { sameOrigin, sanitizeUrl } from '../util/url.js';
 export interface IndexedFile {
   filename: string;
   sha256?: string;
+  /** The link, absolute (resolved against the page's URL), without its fragment. */
+  url?: string;
 }
 
 export type IndexLookup =
@@ -20,7 +22,8 @@ export type IndexLookup =
   | { kind: 'absent' }
   | { kind: 'error'; message: string };
 
-export function parseSimpleIndex(html: string): Map<string, IndexedFile> {
+/** The anchors of a PEP 503 page: file name (the anchor's text, else the link's last segment), sha256, link. */
+export function parseSimpleIndex(html: string, pageUrl?: string): Map<string, IndexedFile> {
   const files = new Map<string, IndexedFile>();
   let href: string | undefined;
   let text = '';
@@ -41,7 +44,16 @@ export function parseSimpleIndex(html: string): Map<string, IndexedFile> {
         const fromUrl = decodeURIComponent(path.split('?')[0]?.split('/').pop() ?? '');
         const filename = text.trim() || fromUrl;
         const sha256 = /(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)/.exec(fragment)?.[1]?.toLowerCase();
-        if (filename) files.set(filename, sha256 ? { filename, sha256 } : { filename });
+        const entry: IndexedFile = { filename };
+        if (sha256) entry.sha256 = sha256;
+        if (pageUrl) {
+          try {
+            entry.url = new URL(path, pageUrl).href;
+          } catch {
+            // an unusable link: listed, not followable
+          }
+        }
+        if (filename) files.set(filename, entry);
         href = undefined;
       },
     },
@@ -74,7 +86,7 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
     if (response.statusCode !== 200) {
       return { kind: 'error', message: `index ${sanitizeUrl(url)} answered HTTP ${response.statusCode}` };
     }
-    return { kind: 'found', files: parseSimpleIndex(body) };
+    return { kind: 'found', files: parseSimpleIndex(body, url) };
   } catch (err) {
     const outcome = networkOutcome(err);
     return { kind: 'error', message: `index ${sanitizeUrl(url)}: ${outcome.kind === 'network' ? outcome.message : 'error'}` };
