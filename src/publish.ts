@@ -32,7 +32,8 @@ export interface InspectedSet {
 /** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
 export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean } = {}): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
-  const inspections = await mapLimited(discovery.files, 4, (f) => inspectArtifact(f.path, { digest: options.digest === true }));
+  // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
+  const inspections = await mapLimited(discovery.files, 8, (f) => inspectArtifact(f.path, { digest: options.digest === true }));
   return { discovery, inspections };
 }
 

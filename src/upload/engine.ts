@@ -9,6 +9,7 @@ import type { Target, Verdict } from '../targets/target.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
 import { buildUploadForm } from './form.js';
 import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
+import { mapLimited } from '../util/concurrency.js';
 import { ensureSha256 } from '../artifacts/artifact.js';
 import { normalizeName } from '../artifacts/filename.js';
 import { versionKey } from '../artifacts/pep440.js';
@@ -413,13 +414,18 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
   for (let round = 1; round <= attempts; round++) {
     const pending = results.filter((r) => r.status === 'uploaded' || r.status === 'already_present' || r.status === 'missing_from_index');
     const stillMissing: FileResult[] = [];
-    const checked = new Set<string>();
+    // One fresh read of each project's page, side by side (a release of many projects is many pages).
+    const byName = new Map(artifacts.map((a) => [a.filename, a]));
+    const projects = [...new Set(pending.map((r) => byName.get(r.filename)).filter((a): a is Artifact => a !== undefined).map((a) => ctx.target.kind.indexProjectName(a.name)))];
+    const pages = new Map<string, IndexLookup>();
+    await mapLimited(projects, Math.max(1, ctx.options.concurrency), async (project) => {
+      const first = artifacts.find((a) => ctx.target.kind.indexProjectName(a.name) === project);
+      if (first) pages.set(project, await lookup(ctx, first, true));
+    });
     for (const result of pending) {
-      const artifact = artifacts.find((a) => a.filename === result.filename);
+      const artifact = byName.get(result.filename);
       if (!artifact) continue;
-      const project = ctx.target.kind.indexProjectName(artifact.name);
-      const outcome = await lookup(ctx, artifact, !checked.has(project));
-      checked.add(project);
+      const outcome = pages.get(ctx.target.kind.indexProjectName(artifact.name)) ?? { kind: 'error', message: 'not read' };
       const state = await compare(outcome, artifact);
       if (state === 'same') {
         if (result.status === 'missing_from_index') {
