@@ -1,6 +1,7 @@
 /**
  * What the commands do once commander has parsed the flags: loaded on demand by main.ts, so that
- * `--version` and `--help` do not pay for the core, pino, zod and undici.
+ * `--version` and `--help` do not pay for the core, pino and undici (zod loads only for a
+ * pyproject.toml table or --json).
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -19,7 +20,6 @@ import { consoleFor, eventPrinter, printInspections, printTargets, type Console 
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
 import { colorWanted, createLogger, type LogFormat, type Verbosity } from '../log.js';
 import { command, isActions, stepOutputs, writeStepOutputs } from '../report/actions.js';
-import { errorJsonReport, toJsonReport } from '../report/json.js';
 import type { CliIo, GlobalFlags, PublishFlags, RunState } from './types.js';
 
 function verbosity(flags: GlobalFlags): Verbosity {
@@ -179,6 +179,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   // Gitea 1.22 does not render job summaries: the table also ends the log (stderr under --json).
   if (state.json) {
     io.stderr(`${markdown}\n`);
+    const { toJsonReport } = await import('../report/json.js');
     io.stdout(`${JSON.stringify(toJsonReport(report, { headline: line, startedAt: state.startedAt }), null, 2)}\n`);
   } else {
     io.stdout(`${markdown}\n`);
@@ -329,6 +330,7 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   await writeSummary(state, session, markdown);
   if (state.json) {
     io.stderr(`${markdown}\n`);
+    const { toJsonReport } = await import('../report/json.js');
     io.stdout(`${JSON.stringify({ ...toJsonReport(report, { headline: headline(report), startedAt: state.startedAt }), rehearsal: report.rehearsal }, null, 2)}\n`);
   } else {
     io.stdout(`${markdown}\n`);
@@ -366,6 +368,9 @@ export async function reportError(err: unknown, io: CliIo, state: RunState, glob
     // A failed run still leaves its trace in the job summary and, with --json, a report.
     const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
     await writeSummary(state, session, summary);
-    if (state.json) io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+    if (state.json) {
+      const { errorJsonReport } = await import('../report/json.js');
+      io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+    }
     return err.exitCode;
 }

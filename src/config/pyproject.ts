@@ -6,54 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable');
-const url = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL without credentials');
-
-export const TargetEntrySchema = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'),
-    kind: z.enum(['gitea', 'pypi']).optional(),
-    'upload-url': url,
-    'index-url': url.optional(),
-    /** A literal user name (e.g. "__token__")... */
-    username: z.string().optional(),
-    /** ...or the name of the variable holding it. */
-    'username-env': envName.optional(),
-    'password-env': envName,
-    policy: z.enum(['required', 'best-effort']).default('required'),
-  })
-  .strict();
-
-export const FileConfigSchema = z
-  .object({
-    'gitea-url': url.optional(),
-    'gitea-owner': z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
-    'gitea-repository-url': url.optional(),
-    'pypi-url': url.optional(),
-    'pypi-index-url': url.optional(),
-    pypi: z.boolean().optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    retries: z.number().int().min(0).max(20).optional(),
-    'retry-delay': z.number().min(0).optional(),
-    timeout: z.number().positive().optional(),
-    verify: z.boolean().optional(),
-    targets: z.array(TargetEntrySchema).min(1).optional(),
-  })
-  .strict();
-
-export type FileConfig = z.infer<typeof FileConfigSchema>;
-export type TargetEntry = z.infer<typeof TargetEntrySchema>;
+export type { FileConfig, TargetEntry } from './pyproject-schema.js';
+import type { FileConfig } from './pyproject-schema.js';
 
 export interface LoadedFileConfig {
   config: FileConfig;
@@ -74,6 +30,7 @@ export async function loadPyprojectConfig(cwd: string, explicit?: string): Promi
   }
   let document: Record<string, unknown>;
   try {
+    const { parse: parseToml } = await import('smol-toml');
     document = parseToml(text) as Record<string, unknown>;
   } catch (err) {
     // smol-toml's message names line and column, never values beyond the offending token.
@@ -83,6 +40,7 @@ export async function loadPyprojectConfig(cwd: string, explicit?: string): Promi
   const tool = document.tool as Record<string, unknown> | undefined;
   const table = tool?.['molecule-publish'];
   if (table === undefined) return { config: {}, source };
+  const { FileConfigSchema } = await import('./pyproject-schema.js');
   const parsed = FileConfigSchema.safeParse(table);
   if (!parsed.success) {
     // An unknown key says the most (a typo, or a secret where only its variable's name belongs).

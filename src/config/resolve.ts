@@ -1,8 +1,7 @@
 /**
- * Flags and environment -> the list of targets, validated once (zod) before anything else runs.
+ * Flags, environment and pyproject.toml -> the list of targets, validated before anything else runs.
  * Credentials come only from the environment; their values are never shown, only their names.
  */
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { giteaKind } from '../targets/gitea.js';
 import { pypiKind } from '../targets/pypi.js';
@@ -27,18 +26,16 @@ export interface TargetFlags {
   pypi?: boolean | undefined;
 }
 
-const httpUrl = (what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    }, `${what} must be an http(s) URL`);
+/** An http(s) URL with a host, or undefined. (Plain URL checks: zod is loaded only for pyproject.toml and --json.) */
+function httpUrl(value: string): string | undefined {
+  const trimmed = value.trim();
+  try {
+    const u = new URL(trimmed);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '' ? trimmed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The PyPI simple index that goes with an upload URL (PyPI, TestPyPI, else legacy/ -> simple/). */
 export function defaultPypiIndexUrl(uploadUrl: string): string {
@@ -74,15 +71,15 @@ interface Candidate {
 }
 
 function parseUrl(value: string, what: string, source: string): string {
-  const result = httpUrl(what).safeParse(value);
-  if (!result.success) {
-    throw new UsageError(`${source}: ${result.error.issues[0]?.message ?? `invalid ${what}`} (got '${sanitizeUrl(value)}')`, { code: 'config' });
+  const valid = httpUrl(value);
+  if (valid === undefined) {
+    throw new UsageError(`${source}: ${what} must be an http(s) URL (got '${sanitizeUrl(value)}')`, { code: 'config' });
   }
-  const url = new URL(result.data);
+  const url = new URL(valid);
   if (url.username || url.password) {
     throw new UsageError(`${source}: credentials in the URL are not accepted; use ${ENV.giteaUser}/${ENV.giteaToken} or ${ENV.pypiToken}`, { code: 'config' });
   }
-  return result.data;
+  return valid;
 }
 
 /** Which server's rules and answers apply: Gitea's package API has a recognisable path. */

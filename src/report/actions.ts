@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import type { PublishReport } from './model.js';
-import { targetCounts } from './json.js';
+import { targetCounts, type PublishReport } from './model.js';
 
 function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

@@ -3,7 +3,7 @@
  * and, in tests, to validate it. Bump REPORT_FORMAT when a field changes meaning or disappears.
  */
 import { z } from 'zod';
-import type { PublishReport } from './model.js';
+import { targetCounts, type PublishReport } from './model.js';
 import { VERSION } from '../version.js';
 
 export const REPORT_FORMAT = 1;
@@ -69,15 +69,6 @@ export const JsonReportSchema = z.object({
 
 export type JsonReport = z.infer<typeof JsonReportSchema>;
 
-export function targetCounts(files: PublishReport['targets'][number]['files']) {
-  const count = (pred: (s: string) => boolean) => files.filter((f) => pred(f.status)).length;
-  return {
-    uploaded: count((s) => s === 'uploaded'),
-    alreadyPresent: count((s) => s === 'already_present'),
-    failed: count((s) => s.startsWith('failed_') || s === 'conflict' || s === 'missing_from_index'),
-    skipped: count((s) => s === 'skipped_unsupported' || s === 'not_attempted'),
-  };
-}
 
 export function toJsonReport(report: PublishReport, extra: { headline: string; startedAt: Date }): JsonReport {
   return JsonReportSchema.parse({

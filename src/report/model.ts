@@ -85,3 +85,14 @@ export function isFileOk(status: FileStatus): boolean {
 export function failedHttp(status: number): `failed_http_${number}` {
   return `failed_http_${status}`;
 }
+
+/** Files per outcome at one target, for the summary, the JSON report and the step outputs. */
+export function targetCounts(files: readonly FileResult[]) {
+  const count = (pred: (s: string) => boolean) => files.filter((f) => pred(f.status)).length;
+  return {
+    uploaded: count((s) => s === 'uploaded'),
+    alreadyPresent: count((s) => s === 'already_present'),
+    failed: count((s) => s.startsWith('failed_') || s === 'conflict' || s === 'missing_from_index'),
+    skipped: count((s) => s === 'skipped_unsupported' || s === 'not_attempted'),
+  };
+}
