@@ -8,8 +8,8 @@ import { inspectArtifact, type Artifact, type Inspection } from './artifacts/art
 import { discoverDistributions, type Discovery } from './artifacts/discover.js';
 import { mapLimited } from './util/concurrency.js';
 import { ExitCode, MoleculeError } from './errors.js';
-import { baseReport, publishToTarget, type EngineDeps, type EngineEvent, type EngineOptions } from './upload/engine.js';
-import { isFileOk, type FileInfo, type FileResult, type PublishReport, type TargetReport } from './report/model.js';
+import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent, type EngineOptions } from './upload/engine.js';
+import type { FileInfo, PublishReport, TargetReport } from './report/model.js';
 import type { Target } from './targets/target.js';
 
 /** Some files of the set cannot be published: nothing is sent. Carries every finding. */
@@ -120,14 +120,9 @@ export async function publish(set: InspectedSet, options: PublishOptions, deps: 
 }
 
 function dryRunReport(target: Target, artifacts: readonly Artifact[], refusals: ReadonlyMap<string, string>, blockers: string[]): TargetReport {
-  const files: FileResult[] = artifacts.map((a) => {
-    const refusal = refusals.get(a.filename);
-    if (refusal) return { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 };
-    if (!target.credentials) {
-      return { filename: a.filename, status: 'not_attempted', detail: `${target.credentialNames} not set`, attempts: 0, durationMs: 0 };
-    }
-    return { filename: a.filename, status: 'would_upload', attempts: 0, durationMs: 0 };
-  });
+  const files = target.credentials
+    ? unsent(artifacts, refusals, 'would_upload')
+    : unsent(artifacts, refusals, 'not_attempted', `${target.credentialNames} not set`);
   const report: TargetReport = {
     ...baseReport(target),
     status: target.credentials ? 'dry_run' : target.policy === 'required' ? 'dry_run' : 'skipped_no_token',
@@ -140,10 +135,6 @@ function dryRunReport(target: Target, artifacts: readonly Artifact[], refusals: 
     report.detail = `${target.credentialNames} not set: a real run would skip this target`;
   }
   return report;
-}
-
-export function allOk(report: TargetReport): boolean {
-  return report.files.every((f) => isFileOk(f.status));
 }
 
 export type { EngineEvent, EngineOptions };

@@ -62,7 +62,8 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
         const fields = { event: e.type, target: e.target, file: r.filename, status: r.status, attempts: r.attempts, durationMs: r.durationMs };
         if (r.status === 'uploaded' || r.status === 'already_present') out.info(line, fields);
         else out.warn(line, fields);
-        if (r.hint) out.info(`${e.target}: hint: ${r.hint}`, { event: 'hint', target: e.target, file: r.filename });
+        // The target's closing line repeats the first failure's hint; per file it is detail for -v.
+        if (r.hint) out.debug(`${e.target}: hint: ${r.hint}`, { event: 'hint', target: e.target, file: r.filename });
         break;
       }
       case 'retry':

@@ -66,7 +66,6 @@ export function barProgress(stream: NodeJS.WriteStream, color: boolean): Progres
     update(_target, _filename, sent, total) {
       const seconds = (Date.now() - started) / 1000;
       const rate = seconds > 0 ? `${formatSize(sent / seconds)}/s` : '';
-      bar?.setTotal(total);
       bar?.update(sent, { sentH: formatSize(sent), totalH: formatSize(total), rate });
     },
     stop() {

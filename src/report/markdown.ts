@@ -2,7 +2,7 @@
  * The Markdown status report for the CI job summary ($GITHUB_STEP_SUMMARY) and the end of the log:
  * a headline, a table of targets and a table of files with their status at each target.
  */
-import type { PublishReport, TargetReport } from './model.js';
+import { targetCounts, type PublishReport } from './model.js';
 import { formatSize, kindLabel } from './format.js';
 
 /** A table cell: pipes escaped, newlines flattened, backticks neutralised. */
@@ -23,11 +23,6 @@ function why(status: string): string {
   return status === 'failed_network' ? 'network error' : status.replace(/_/g, ' ');
 }
 
-function counts(target: TargetReport) {
-  const by = (s: string) => target.files.filter((f) => f.status === s).length;
-  const failed = target.files.filter((f) => f.status.startsWith('failed_') || f.status === 'conflict' || f.status === 'missing_from_index').length;
-  return { uploaded: by('uploaded'), present: by('already_present'), failed, would: by('would_upload'), unsupported: by('skipped_unsupported') };
-}
 
 export function headline(report: PublishReport): string {
   const required = report.targets.filter((t) => t.policy === 'required');
@@ -37,15 +32,15 @@ export function headline(report: PublishReport): string {
   }
   const parts: string[] = [];
   for (const t of required) {
-    const c = counts(t);
+    const c = targetCounts(t.files);
     parts.push(
       t.status === 'success'
-        ? `Published ${c.uploaded} file(s) to ${t.label}${c.present ? ` (${c.present} already there)` : ''}`
+        ? `Published ${c.uploaded} file(s) to ${t.label}${c.alreadyPresent ? ` (${c.alreadyPresent} already there)` : ''}`
         : `${t.label} FAILED (${why(t.status)})`,
     );
   }
   for (const t of optional) {
-    if (t.status === 'success') parts.push(`${t.label}: ${counts(t).uploaded} uploaded`);
+    if (t.status === 'success') parts.push(`${t.label}: ${targetCounts(t.files).uploaded} uploaded`);
     else if (t.status === 'skipped_no_token') parts.push(`${t.label} skipped (no token)`);
     else if (t.status === 'not_attempted') parts.push(`${t.label} not attempted`);
     else parts.push(`${t.label} failed (${why(t.status)})`);
@@ -65,9 +60,9 @@ export function renderMarkdown(report: PublishReport): string {
   lines.push('| Target | Where | Policy | Status | Uploaded | Already present | Failed | Detail |');
   lines.push('|---|---|---|---|---:|---:|---:|---|');
   for (const t of report.targets) {
-    const c = counts(t);
+    const c = targetCounts(t.files);
     const detail = [t.detail, t.hint ? `hint: ${t.hint}` : undefined].filter(Boolean).join(' — ');
-    lines.push(`| ${cell(t.label)} | ${cell(t.where)} | ${t.policy} | \`${t.status}\` | ${c.uploaded} | ${c.present} | ${c.failed} | ${cell(detail)} |`);
+    lines.push(`| ${cell(t.label)} | ${cell(t.where)} | ${t.policy} | \`${t.status}\` | ${c.uploaded} | ${c.alreadyPresent} | ${c.failed} | ${cell(detail)} |`);
   }
   lines.push('');
   lines.push(`| File | Version | Type | Size | sha256 | ${report.targets.map((t) => cell(t.label)).join(' | ')} |`);

@@ -73,6 +73,15 @@ export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files
   };
 }
 
+/** Results for files a target does not send: the refused ones say why, the others get `status`. */
+export function unsent(artifacts: readonly Artifact[], refusals: ReadonlyMap<string, string>, status: 'not_attempted' | 'would_upload', detail?: string): FileResult[] {
+  return artifacts.map((a): FileResult => {
+    const refusal = refusals.get(a.filename);
+    if (refusal) return { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 };
+    return detail === undefined ? { filename: a.filename, status, attempts: 0, durationMs: 0 } : { filename: a.filename, status, detail, attempts: 0, durationMs: 0 };
+  });
+}
+
 export async function publishToTarget(
   target: Target,
   artifacts: readonly Artifact[],
@@ -87,22 +96,12 @@ export async function publishToTarget(
     // Trusted Publishing was tried and refused: a failure of this target, not a missing token.
     const failure = target.credentialFailure;
     const status: TargetStatus = failure.status !== undefined && failure.status >= 300 ? failedHttp(failure.status) : 'failed_network';
-    const files = artifacts.map((a): FileResult => {
-      const refusal = refusals.get(a.filename);
-      return refusal
-        ? { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 }
-        : { filename: a.filename, status: 'not_attempted', detail: 'no upload token', attempts: 0, durationMs: 0 };
-    });
+    const files = unsent(artifacts, refusals, 'not_attempted', 'no upload token');
     deps.emit({ type: 'target-done', target: target.id, status });
     return { ...baseReport(target), status, detail: `Trusted Publishing failed: ${failure.detail}`, files, durationMs: 0 };
   }
   if (!credentials) {
-    const files = artifacts.map((a): FileResult => {
-      const refusal = refusals.get(a.filename);
-      return refusal
-        ? { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 }
-        : { filename: a.filename, status: 'not_attempted', detail: `${target.credentialNames} not set`, attempts: 0, durationMs: 0 };
-    });
+    const files = unsent(artifacts, refusals, 'not_attempted', `${target.credentialNames} not set`);
     deps.emit({ type: 'target-done', target: target.id, status: 'skipped_no_token' });
     return { ...baseReport(target), status: 'skipped_no_token', detail: `${target.credentialNames} not set`, files, durationMs: 0 };
   }
