@@ -10,7 +10,7 @@ import { mapLimited } from './util/concurrency.js';
 import { ExitCode, MoleculeError } from './errors.js';
 import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent, type EngineOptions } from './upload/engine.js';
 import type { FileInfo, PublishReport, TargetReport } from './report/model.js';
-import type { Target } from './targets/target.js';
+import type { Refusal, Target } from './targets/target.js';
 
 /** Some files of the set cannot be published: nothing is sent. Carries every finding. */
 export class InvalidArtifactsError extends MoleculeError {
@@ -62,14 +62,14 @@ export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraW
 }
 
 /** Refusals per target; a file the required target refuses stops the run (exit 3) before any request. */
-export function planRefusals(targets: readonly Target[], artifacts: readonly Artifact[]): Map<string, Map<string, string>> {
-  const plan = new Map<string, Map<string, string>>();
+export function planRefusals(targets: readonly Target[], artifacts: readonly Artifact[]): Map<string, Map<string, Refusal>> {
+  const plan = new Map<string, Map<string, Refusal>>();
   const fatal: string[] = [];
   for (const target of targets) {
     const refusals = target.kind.refusals(artifacts);
     plan.set(target.id, refusals);
     if (target.policy === 'required') {
-      for (const [file, reason] of refusals) fatal.push(`${file}: ${reason}`);
+      for (const [file, refusal] of refusals) fatal.push(`${file}: ${refusal.reason}${refusal.fix ? ` (${refusal.fix})` : ''}`);
     }
   }
   if (fatal.length > 0) {
@@ -91,7 +91,7 @@ export async function publish(set: InspectedSet, options: PublishOptions, deps: 
   const targets: TargetReport[] = [];
   let requiredFailed = false;
   for (const target of options.targets) {
-    const targetRefusals = refusals.get(target.id) ?? new Map<string, string>();
+    const targetRefusals = refusals.get(target.id) ?? new Map<string, Refusal>();
     if (options.dryRun) {
       targets.push(dryRunReport(target, artifacts, targetRefusals, options.blockers ?? []));
       continue;
@@ -119,7 +119,7 @@ export async function publish(set: InspectedSet, options: PublishOptions, deps: 
   return { dryRun: options.dryRun, files, targets, exitCode: requiredOk ? ExitCode.ok : ExitCode.primaryFailed, durationMs: d.now() - started };
 }
 
-function dryRunReport(target: Target, artifacts: readonly Artifact[], refusals: ReadonlyMap<string, string>, blockers: string[]): TargetReport {
+function dryRunReport(target: Target, artifacts: readonly Artifact[], refusals: ReadonlyMap<string, Refusal>, blockers: string[]): TargetReport {
   const files = target.credentials
     ? unsent(artifacts, refusals, 'would_upload')
     : unsent(artifacts, refusals, 'not_attempted', `${target.credentialNames} not set`);

@@ -7,9 +7,9 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseDistFilename, type DistFilename } from './filename.js';
 import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
-import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata } from './read-metadata.js';
+import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata, type ZipFacts } from './read-metadata.js';
 import { sha256File } from './digests.js';
-import { validateAgainstFilename, validateMetadata } from './validate.js';
+import { validateAgainstFilename, validateMetadata, type Refusal } from './validate.js';
 
 export interface Artifact {
   path: string;
@@ -25,6 +25,10 @@ export interface Artifact {
   version: string;
   metadata: CoreMetadata;
   metadataPath: string;
+  /** Facts of a zip archive that a registry may check (see ZipFacts). */
+  zip?: ZipFacts;
+  /** What only PyPI refuses in the metadata (see validate.ts); the PyPI target skips the file for it. */
+  pypiMetadataRefusals: Refusal[];
   /**
    * Hex sha256 of the file, once known: computed up front for a dry run or `check`, otherwise while
    * the file streams to the first server (see HashingStream), or on demand (see ensureSha256).
@@ -71,6 +75,7 @@ export async function inspectArtifact(path: string, options: InspectOptions = {}
   const dist = parsed.value;
   let metadataText: string;
   let metadataPath: string;
+  let zip: ZipFacts | undefined;
   let sha256: string | undefined;
   try {
     // Independent reads of the same file: run them side by side.
@@ -80,6 +85,7 @@ export async function inspectArtifact(path: string, options: InspectOptions = {}
     ]);
     metadataText = metadataFile.text;
     metadataPath = metadataFile.path;
+    zip = metadataFile.zip;
     sha256 = digest;
   } catch (err) {
     if (err instanceof ArchiveProblem) {
@@ -108,8 +114,10 @@ export async function inspectArtifact(path: string, options: InspectOptions = {}
     version: metadata.single.version ?? dist.version,
     metadata,
     metadataPath,
+    pypiMetadataRefusals: [...own.pypi, ...named.pypi].map((r) => ({ ...r, reason: `${metadataPath}: ${r.reason}` })),
   };
   if (sha256 !== undefined) result.artifact.sha256 = sha256;
+  if (zip !== undefined) result.artifact.zip = zip;
   return result;
 }
 

@@ -10,6 +10,11 @@ export function normalizeName(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
+/** twine's `_safe_name`, copied from pkg_resources for Warehouse's sake: runs of [^A-Za-z0-9.] -> '-'. */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9.]+/g, '-');
+}
+
 /** The name as it must appear in wheel and PEP 625 sdist file names: normalised, `-` as `_`. */
 export function fileNameComponent(name: string): string {
   return normalizeName(name).replace(/-/g, '_');

@@ -24,6 +24,22 @@ export interface MetadataFile {
   /** Path of the metadata file inside the archive. */
   path: string;
   text: string;
+  /** What else the reading saw that a registry checks (zip archives only). */
+  zip?: ZipFacts;
+}
+
+/** Facts of a zip archive that Warehouse checks (forklift/legacy.py, utils/zipfiles.py) and pip does not. */
+export interface ZipFacts {
+  /** Compression methods used by members other than stored (0) and deflate (8), e.g. 12 bzip2, 14 LZMA. */
+  otherCompressionMethods: number[];
+  /** A wheel's `{name}-{version}.dist-info/WHEEL`, with name and version spelled as in its file name. */
+  wheelFileAsNamed?: { path: string; present: boolean };
+}
+
+function zipFacts(entries: readonly yauzl.Entry[]): ZipFacts {
+  const methods = new Set<number>();
+  for (const e of entries) if (e.compressionMethod !== 0 && e.compressionMethod !== 8) methods.add(e.compressionMethod);
+  return { otherCompressionMethods: [...methods].sort((a, b) => a - b) };
 }
 
 export async function readDistMetadata(path: string, dist: DistFilename, cap = METADATA_SIZE_CAP): Promise<MetadataFile> {
@@ -116,7 +132,10 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     if (matches.length === 0) throw new ArchiveProblem(`${wanted} is missing`);
     if (matches.length > 1) throw new ArchiveProblem(`${wanted} appears ${matches.length} times in the archive`);
     const bytes = await readZipEntry(zip, matches[0] as yauzl.Entry, cap);
-    return { path: wanted, text: decodeUtf8(bytes, wanted) };
+    // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
+    const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
+    const facts: ZipFacts = { ...zipFacts(entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
+    return { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts };
   });
 }
 
@@ -129,7 +148,7 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
     if (pkgInfos.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${pkgInfos.length} times in the sdist`);
     const entry = pkgInfos[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
-    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName) };
+    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(entries) };
   });
 }
 

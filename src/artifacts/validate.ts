@@ -1,6 +1,11 @@
 /**
- * What twine checks before it uploads (packaging's `Metadata.from_raw` validators) and what
- * `twine check` warns about. Errors stop a publish; warnings are shown and fail only `check --strict`.
+ * What twine checks before it uploads (packaging's `Metadata.from_raw` validators), what Warehouse
+ * adds (forklift/metadata.py), and what `twine check` warns about, sorted by who refuses it:
+ * - errors: metadata that no installer or registry can use (no valid name or version, requirements pip
+ *   cannot parse); they stop a publish before any request;
+ * - pypi: what only PyPI (and twine 6.1+, which runs packaging's validators) refuses; pip installs
+ *   such a file and Gitea stores it, so the file still goes to Gitea and is skipped at PyPI;
+ * - warnings: shown, and fail only `check --strict`.
  */
 import { normalizeName, pep625SdistFilename, type DistFilename } from './filename.js';
 import {
@@ -15,9 +20,17 @@ import {
 } from './metadata.js';
 import { isValidVersion, versionKey } from './pep440.js';
 
+/** Why a registry refuses a file, and what the user can change so that it takes it. */
+export interface Refusal {
+  reason: string;
+  fix?: string;
+}
+
 export interface Findings {
   errors: string[];
   warnings: string[];
+  /** Refused by PyPI only (see the module comment). */
+  pypi: Refusal[];
 }
 
 // packaging / Warehouse: `^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$`, case-insensitive.
@@ -30,6 +43,8 @@ const MARKDOWN_VARIANTS = new Set(['GFM', 'CommonMark']);
 export function validateMetadata(meta: CoreMetadata): Findings {
   const errors = [...meta.problems];
   const warnings: string[] = [];
+  const pypi: Refusal[] = [];
+  const refuse = (reason: string, fix?: string) => pypi.push(fix === undefined ? { reason } : { reason, fix });
   for (const header of meta.unknownHeaders) {
     // twine 6.1+ refuses unknown headers; no server reads them from the file, so we only warn.
     warnings.push(`unrecognised metadata field '${header}' (ignored)`);
@@ -53,12 +68,16 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
   // twine 6.1+ and PyPI.
   const summary = meta.single.summary;
-  if (summary !== undefined && summary.includes('\n')) errors.push('Summary must be a single line');
+  if (summary !== undefined && summary.includes('\n')) refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
+  // Warehouse's form: "summary: Field cannot be longer than 512 characters." (forklift/metadata.py).
+  if (summary !== undefined && summary.length > 512) {
+    refuse(`Summary is ${summary.length} characters long; PyPI takes at most 512`, 'shorten the summary (description in pyproject.toml)');
+  }
 
   const contentType = meta.single.description_content_type;
   if (contentType !== undefined) {
     const problem = checkContentType(contentType);
-    if (problem) errors.push(problem);
+    if (problem) refuse(problem, 'use text/markdown, text/x-rst or text/plain (readme content-type in pyproject.toml)');
   }
 
   if (metadataVersion !== undefined && (METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
@@ -67,7 +86,12 @@ export function validateMetadata(meta: CoreMetadata): Findings {
       // License-File under metadata < 2.4 is what setuptools writes; twine drops it instead of failing.
       if (!spec || key === 'license_files') continue;
       if (compareMetadataVersions(spec.added, metadataVersion) > 0) {
-        errors.push(`${spec.header} introduced in metadata version ${spec.added}, not ${metadataVersion}`);
+        refuse(
+          `${spec.header} introduced in metadata version ${spec.added}, not ${metadataVersion}`,
+          key === 'license_expression'
+            ? 'hatchling 1.27+ and setuptools 77+ write License-Expression with Metadata-Version 2.4; with an older backend declare the licence as a table (license = {text = "MIT"})'
+            : `build with a backend that writes Metadata-Version ${spec.added} or later`,
+        );
       }
     }
   }
@@ -75,9 +99,27 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   for (const dynamic of meta.multi.dynamic ?? []) {
     const lower = dynamic.toLowerCase();
     if (lower === 'name' || lower === 'version' || lower === 'metadata-version') {
-      errors.push(`'${dynamic}' is not allowed as a dynamic field`);
+      refuse(`'${dynamic}' is not allowed as a dynamic field`);
     } else if (!KNOWN_HEADERS.has(lower)) {
-      errors.push(`'${dynamic}' is not a valid dynamic field`);
+      refuse(`'${dynamic}' is not a valid dynamic field`);
+    }
+  }
+
+  // packaging (License-Expression, PEP 639): both fields together are refused.
+  if (meta.single.license !== undefined && meta.single.license_expression !== undefined) {
+    refuse(
+      'License is deprecated when License-Expression is present. Only License-Expression should be present.',
+      'drop the licence text (license = {text = …}) and keep the SPDX expression',
+    );
+  }
+
+  for (const [key, header] of [
+    ['home_page', 'Home-page'],
+    ['download_url', 'Download-URL'],
+  ] as const) {
+    const value = meta.single[key];
+    if (value !== undefined && value.trim() !== '' && value.trim() !== 'UNKNOWN' && !isHttpUrl(value.trim())) {
+      refuse(`${header} '${shorten(value)}' is not an http(s) URL`, 'give an https:// URL');
     }
   }
 
@@ -86,19 +128,24 @@ export function validateMetadata(meta: CoreMetadata): Findings {
     const comma = entry.indexOf(',');
     const label = (comma === -1 ? entry : entry.slice(0, comma)).trim();
     const url = comma === -1 ? '' : entry.slice(comma + 1).trim();
-    if (comma === -1 || url === '') errors.push(`Project-URL '${entry}' must be 'Label, URL'`);
-    else if (label.length > 32) errors.push(`Project-URL label '${label}' is longer than 32 characters`);
-    if (labels.has(label)) errors.push(`Project-URL label '${label}' is used more than once`);
+    if (comma === -1 || url === '') refuse(`Project-URL '${shorten(entry)}' must be 'Label, URL'`);
+    else if (label.length > 32) refuse(`Project-URL label '${shorten(label)}' is longer than 32 characters`, 'shorten the label in [project.urls]');
+    else if (!isHttpUrl(url)) refuse(`Project-URL '${shorten(label)}' is not an http(s) URL: '${shorten(url)}'`, 'give https:// URLs in [project.urls]');
+    if (labels.has(label)) refuse(`Project-URL label '${shorten(label)}' is used more than once`);
     labels.add(label);
   }
 
   // PEP 685: every extra must be a valid name (packaging checks it whatever the metadata version).
   for (const extra of meta.multi.provides_extra ?? []) {
-    if (!PROJECT_NAME.test(extra)) errors.push(`'${extra}' is an invalid value for Provides-Extra (not a valid name)`);
+    if (!PROJECT_NAME.test(extra)) refuse(`'${extra}' is an invalid value for Provides-Extra (not a valid name)`);
   }
 
   for (const requirement of meta.multi.requires_dist ?? []) {
     if (!looksLikeRequirement(requirement)) errors.push(`'${requirement}' is an invalid value for Requires-Dist (not PEP 508)`);
+    // Warehouse refuses direct references: an index must not send pip elsewhere (forklift/metadata.py).
+    else if (/^[^;@]*@/.test(requirement)) {
+      refuse(`Requires-Dist '${shorten(requirement)}' is a direct reference (name @ URL); PyPI allows only names with versions`, 'depend on a released version instead of a URL');
+    }
   }
   const requiresPython = meta.single.requires_python;
   if (requiresPython !== undefined && !isSpecifierSet(requiresPython)) {
@@ -113,13 +160,27 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   if (contentType === undefined) {
     warnings.push('`long_description_content_type` missing. defaulting to `text/x-rst`.');
   }
-  return { errors, warnings };
+  return { errors, warnings, pypi };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+function shorten(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** The file name must agree with the metadata it carries (twine via Warehouse; uv). */
 export function validateAgainstFilename(meta: CoreMetadata, dist: DistFilename): Findings {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const pypi: Refusal[] = [];
   const name = meta.single.name;
   const version = meta.single.version;
   if (name !== undefined && normalizeName(name) !== dist.name) {
@@ -137,7 +198,7 @@ export function validateAgainstFilename(meta: CoreMetadata, dist: DistFilename):
       );
     }
   }
-  return { errors, warnings };
+  return { errors, warnings, pypi };
 }
 
 function presentFields(meta: CoreMetadata): FieldKey[] {

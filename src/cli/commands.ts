@@ -11,6 +11,8 @@ import { loadPyprojectConfig, type FileConfig } from '../config/pyproject.js';
 import { attachAttestations } from '../artifacts/attestations.js';
 import { oidcAvailable, trustedPublishingCredentials, type TrustedPublishingError } from '../targets/trusted-publishing.js';
 import type { Target } from '../targets/target.js';
+import { giteaKind } from '../targets/gitea.js';
+import { pypiKind } from '../targets/pypi.js';
 import { defaultPypircPath, readPypircRepository, type PypircRepository } from '../config/pypirc.js';
 import type { TlsOptions } from '../upload/send.js';
 import { sanitizeUrl } from '../util/url.js';
@@ -57,16 +59,46 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
 
 const SECRET_ENV = [ENV.giteaToken, ENV.pypiToken, ENV.legacyGiteaToken, 'TWINE_PASSWORD'] as const;
 
+/** What `check` weighs each file against: the default pair, Gitea required and PyPI best-effort. */
+const CHECK_TARGETS = [
+  { kind: giteaKind, policy: 'required' },
+  { kind: pypiKind, policy: 'best-effort' },
+] as const;
+
 export async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
   const { out } = session;
   const { inspections, discovery } = await inspectSet(paths, io.cwd);
   for (const ignored of discovery.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
+  const artifacts = inspections.flatMap((i) => (i.errors.length === 0 && i.artifact ? [i.artifact] : []));
+  const refusals = CHECK_TARGETS.map((t) => ({ ...t, refused: t.kind.refusals(artifacts) }));
   let failed = 0;
   for (const i of inspections) {
-    const verdict = i.errors.length > 0 ? 'FAILED' : i.warnings.length > 0 ? (flags.strict ? 'FAILED due to warnings' : 'PASSED with warnings') : 'PASSED';
+    const refusedBy = refusals.filter((t) => t.refused.has(i.filename));
+    const requiredRefuses = refusedBy.some((t) => t.policy === 'required');
+    // Errors, or a refusal by the required target, fail; what a best-effort target alone refuses still
+    // publishes to the required one, so it fails only --strict (as warnings do).
+    const soft = i.warnings.length > 0 || refusedBy.length > 0;
+    const verdict =
+      i.errors.length > 0 || requiredRefuses
+        ? 'FAILED'
+        : soft
+          ? flags.strict
+            ? 'FAILED due to warnings'
+            : refusedBy.length > 0
+              ? `PASSED, but ${refusedBy.map((t) => t.kind.label).join(' and ')} would refuse it`
+              : 'PASSED with warnings'
+          : 'PASSED';
     if (verdict.startsWith('FAILED')) failed++;
     out.info(`Checking ${i.path}: ${verdict}`, { event: 'check', file: i.filename, verdict });
     for (const e of i.errors) out.error(`${i.filename}: ${e}`);
+    for (const t of refusedBy) {
+      const refusal = t.refused.get(i.filename);
+      if (!refusal) continue;
+      const line = `${i.filename}: ${t.kind.label} (${t.policy}) would refuse it: ${refusal.reason}${refusal.fix ? `; fix: ${refusal.fix}` : ''}`;
+      const fields = { event: 'refusal', file: i.filename, target: t.kind.label };
+      if (t.policy === 'required') out.error(line, fields);
+      else out.warn(line, fields);
+    }
     for (const w of i.warnings) out.warn(`${i.filename}: ${w}`);
   }
   out.info(`${inspections.length - failed} passed, ${failed} failed`);
@@ -163,6 +195,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
         retryDelayMs: engine.retryDelay * 1000,
         maxRetryDelayMs: 60_000,
         timeoutMs: engine.timeout * 1000,
+        responseTimeoutMs: engine.responseTimeout * 1000,
         verify: engine.verify,
         verifyAttempts: 4,
         http: { tls },
@@ -231,14 +264,19 @@ interface EngineSettings {
   retries: number;
   retryDelay: number;
   timeout: number;
+  responseTimeout: number;
   concurrency: number;
   verify: boolean;
 }
 
-const ENGINE_KEYS: Record<keyof EngineSettings, { env: string; file: 'retries' | 'retry-delay' | 'timeout' | 'concurrency' | 'verify'; min: number; integer: boolean }> = {
+const ENGINE_KEYS: Record<
+  keyof EngineSettings,
+  { env: string; file: 'retries' | 'retry-delay' | 'timeout' | 'response-timeout' | 'concurrency' | 'verify'; min: number; integer: boolean }
+> = {
   retries: { env: 'MOLECULE_PUBLISH_RETRIES', file: 'retries', min: 0, integer: true },
   retryDelay: { env: 'MOLECULE_PUBLISH_RETRY_DELAY', file: 'retry-delay', min: 0, integer: false },
   timeout: { env: 'MOLECULE_PUBLISH_TIMEOUT', file: 'timeout', min: 0.001, integer: false },
+  responseTimeout: { env: 'MOLECULE_PUBLISH_RESPONSE_TIMEOUT', file: 'response-timeout', min: 0.001, integer: false },
   concurrency: { env: 'MOLECULE_PUBLISH_CONCURRENCY', file: 'concurrency', min: 1, integer: true },
   verify: { env: 'MOLECULE_PUBLISH_VERIFY', file: 'verify', min: 0, integer: false },
 };
@@ -250,6 +288,7 @@ function engineSettings(flags: PublishFlags, env: NodeJS.ProcessEnv, file: FileC
     retries: flags.retries,
     retryDelay: flags.retryDelay,
     timeout: flags.timeout,
+    responseTimeout: flags.responseTimeout,
     concurrency: flags.concurrency,
     verify: flags.verify === true,
   };

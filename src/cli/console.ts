@@ -95,7 +95,20 @@ export function printTargets(out: Console, report: PublishReport): void {
     else out.warn(line, fields);
     if (t.hint) out.info(`  hint: ${t.hint}`, { event: 'hint', target: t.id });
     if (report.dryRun) {
-      for (const f of t.files) out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail})` : ''}`, { event: 'plan', target: t.id, file: f.filename, status: f.status });
+      for (const f of t.files) {
+        const fix = f.status === 'skipped_unsupported' && f.hint ? `; fix: ${f.hint}` : '';
+        out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail}${fix})` : ''}`, { event: 'plan', target: t.id, file: f.filename, status: f.status });
+      }
+      continue;
+    }
+    // A file this target refuses was never sent there: say which and why, one line each.
+    for (const f of t.files) {
+      if (f.status !== 'skipped_unsupported') continue;
+      out.warn(`  ${t.label}: skipped ${f.filename}: ${f.detail ?? 'not supported'}${f.hint ? `; fix: ${f.hint}` : ''}`, {
+        event: 'skipped',
+        target: t.id,
+        file: f.filename,
+      });
     }
   }
 }

@@ -12,7 +12,7 @@ import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
 export type { CliIo } from './types.js';
 
 /** Options that the environment (MOLECULE_PUBLISH_<NAME>) and pyproject.toml may also set. */
-const ENGINE_OPTIONS = ['retries', 'retryDelay', 'timeout', 'concurrency', 'verify'] as const;
+const ENGINE_OPTIONS = ['retries', 'retryDelay', 'timeout', 'responseTimeout', 'concurrency', 'verify'] as const;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -28,7 +28,7 @@ Environment:
   ${ENV.pypiUrl}, ${ENV.pypiIndexUrl}
   GITHUB_SERVER_URL, GITHUB_REPOSITORY_OWNER   defaults for the Gitea URL and owner in Actions
   GITHUB_STEP_SUMMARY                           the Markdown summary is appended there
-  MOLECULE_PUBLISH_RETRIES, _RETRY_DELAY, _TIMEOUT, _CONCURRENCY, _VERIFY   engine options
+  MOLECULE_PUBLISH_RETRIES, _RETRY_DELAY, _TIMEOUT, _RESPONSE_TIMEOUT, _CONCURRENCY, _VERIFY   engine options
   TWINE_REPOSITORY, TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD    with --repository, as twine
 
 Configuration precedence: flags > environment > pyproject.toml [tool.molecule-publish] > defaults.`;
@@ -68,7 +68,12 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--no-pypi', 'do not publish to PyPI')
     .addOption(new Option('--retries <n>', 'retries for network errors, timeouts, 5xx and 429').default(3).argParser(number('--retries', 0, true)))
     .addOption(new Option('--retry-delay <seconds>', 'first retry delay (doubles each time)').default(1).argParser(number('--retry-delay', 0, false)))
-    .addOption(new Option('--timeout <seconds>', 'connect timeout and longest stall while sending or waiting').default(60).argParser(number('--timeout', 0.001, false)))
+    .addOption(new Option('--timeout <seconds>', 'connect timeout, and longest stall while sending or reading').default(60).argParser(number('--timeout', 0.001, false)))
+    .addOption(
+      new Option('--response-timeout <seconds>', "longest wait for a server's answer once a file is sent (PyPI checks big files before answering)")
+        .default(600)
+        .argParser(number('--response-timeout', 0.001, false)),
+    )
     .option('--verify', 'also confirm best-effort targets list every file in their index')
     .addOption(new Option('--concurrency <n>', 'uploads in flight at once per target (the first file, and the first of each release, go alone)').default(8).argParser(number('--concurrency', 1, true)))
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')

@@ -32,6 +32,7 @@ export interface PublishFlags {
   concurrency: number;
   retryDelay: number;
   timeout: number;
+  responseTimeout: number;
   verify?: boolean;
   summary?: string;
   json?: boolean;

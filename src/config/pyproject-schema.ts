@@ -38,6 +38,7 @@ export const FileConfigSchema = z
     retries: z.number().int().min(0).max(20).optional(),
     'retry-delay': z.number().min(0).optional(),
     timeout: z.number().positive().optional(),
+    'response-timeout': z.number().positive().optional(),
     verify: z.boolean().optional(),
     targets: z.array(TargetEntrySchema).min(1).optional(),
   })

@@ -43,6 +43,8 @@ export type FaultKind =
   | 'reset-before-response'
   | 'reset-mid-body'
   | 'stall'
+  | 'stall-mid-body'
+  | 'slow-answer'
   | 'redirect'
   | 'retry-after'
   | 'status-after-store';
@@ -65,7 +67,12 @@ export interface FaultPlan {
   location?: string;
   /** 'retry-after': value of the Retry-After header in seconds (default 1). */
   retryAfterSeconds?: number;
-  /** 'stall': how long to hold the request before destroying the socket (default 30 000 ms). */
+  /**
+   * 'stall': how long to hold the request, once its body is read, before destroying the socket;
+   * 'stall-mid-body': how long to stop reading the body before destroying the socket;
+   * 'slow-answer': how long to take over the answer (as Warehouse does, scanning a big file) before
+   * handling the upload normally (default 30 000 ms).
+   */
   stallMs?: number;
   times?: number;
   always?: boolean;
@@ -396,6 +403,17 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
     const fault = upload ? faults.take() : undefined;
     if (fault) rec.fault = fault.kind;
 
+    if (fault?.kind === 'stall-mid-body') {
+      // Stop reading: the client's socket buffers fill and its sending stalls.
+      req.pause();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        req.socket.destroy();
+      }, fault.stallMs ?? 30_000);
+      t.unref();
+      timers.add(t);
+      return;
+    }
     const read = await readBody(req, maxBody, fault?.kind === 'reset-mid-body');
     if (read.kind === 'reset' || read.kind === 'aborted') return;
     if (read.kind === 'too-large') {
@@ -463,6 +481,16 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
           body: fault.body ?? '',
         });
         return;
+      case 'slow-answer':
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            timers.delete(t);
+            resolve();
+          }, fault.stallMs ?? 30_000);
+          timers.add(t);
+        });
+        if (req.socket.destroyed) return;
+        break;
       default:
         break;
     }

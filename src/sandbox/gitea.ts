@@ -1,5 +1,8 @@
 /**
- * Sandbox (loopback double) of Gitea 1.22's PyPI package registry (spec: /work/shared/spec/gitea-pypi.md §1–3, §6).
+ * Sandbox (loopback double) of the Gitea PyPI package registry (spec: /work/shared/spec/gitea-pypi.md §1–3, §3a, §6),
+ * with server profiles for the versions met in the field: Gitea 1.17–1.18, 1.19–1.21, ≥1.22 (default) and Forgejo.
+ * Every difference between profiles is read from the server's own source; see {@link GITEA_PROFILE_BEHAVIOUR}.
+ * This file must not import client code (nothing from src/ outside src/sandbox/).
  *
  * Routes:
  *   POST   /api/packages/{owner}/pypi[/]                              upload (multipart), 201 empty on success
@@ -39,19 +42,28 @@ export interface GiteaUser {
 }
 
 export interface GiteaRegistryOptions {
+  /** Server version to emulate (see {@link GITEA_PROFILE_BEHAVIOUR}). Default `'1.22'`. */
+  profile?: GiteaProfile;
   /** Owner (user/org) name, matched case-insensitively. Default `molecule`. */
   owner?: string;
   /** Replaces the default `{ publisher: { token: 'gitea-test-token', scopes: ['write:package'], ownsOwner: true } }`. */
   users?: Record<string, GiteaUser>;
-  /** Gitea ≤1.21 answered a duplicate filename with 400 instead of 409. */
+  /**
+   * Overrides the profile's status for a duplicate filename (the body stays the profile's). Older spelling of
+   * `profile: '1.19'` (Gitea ≤1.21 answered 400); kept for compatibility.
+   */
   legacyDuplicateStatus?: 400 | 409;
-  /** Owner total size limit (LIMIT_TOTAL_OWNER_SIZE) → 403 `maximum allowed package storage quota exceeded`. */
+  /**
+   * Owner storage limit, applied the profile's way: Gitea 1.19+ LIMIT_TOTAL_OWNER_SIZE (used + upload > limit →
+   * 403 `maximum allowed package storage quota exceeded`); Forgejo quota groups (used ≥ limit before the upload →
+   * 413 `enforcePackagesQuota\n`); Gitea 1.17–1.18 has no limits, so it is ignored there.
+   */
   quotaBytes?: number;
-  /** Per-file limit (LIMIT_SIZE_PYPI) → 403 `maximum allowed package type size exceeded`. */
+  /** Per-file limit (LIMIT_SIZE_PYPI) → 403 `maximum allowed package type size exceeded` (Gitea 1.19+, Forgejo; ignored by 1.17). */
   maxFileBytes?: number;
   /** Private owner: anonymous/other users get no read access (401 + WWW-Authenticate). */
   privateOwner?: boolean;
-  /** An Actions task token (GITEA_TOKEN): authenticates, but is read-only in 1.22. */
+  /** An Actions task token (GITEA_TOKEN): authenticates, but is read-only in 1.22 (no Actions in profile '1.17'). */
   actionsToken?: string;
   /** Hard cap on request bodies (default 2 GiB) → 413. */
   maxBodyBytes?: number;
@@ -59,16 +71,188 @@ export interface GiteaRegistryOptions {
 
 export interface GiteaRegistry extends Registry {
   owner: string;
+  /** The emulated server version. */
+  profile: GiteaProfile;
   /** `${url}/api/packages/${owner}/pypi` */
   uploadUrl: string;
   /** `${url}/api/packages/${owner}/pypi/simple/` */
   indexUrl: string;
   /** Versions of a package as stored, with the metadata written by their first upload. */
   versions(name: string): Array<{ version: string; metadata: Record<string, string>; downloads: number }>;
+  /**
+   * Cheaply stores `count` synthetic files (tiny fake bytes, no checks) under `project`, one version each
+   * (`${versionPrefix}${i}`, default prefix `0.0.`, which string-sorts before `1`), to make a huge simple page.
+   * Returns the filenames in creation order.
+   */
+  seedMany(project: string, count: number, options?: { versionPrefix?: string; requiresPython?: string }): string[];
 }
 
 export const GITEA_DEFAULT_TOKEN = 'gitea-test-token';
 export const GITEA_DEFAULT_USER = 'publisher';
+
+// --- server profiles -------------------------------------------------------------------------------------------
+//
+// Sources (read with git from mirrors that carry the upstream tags):
+//   Gitea:   go-gitea/gitea via the GitHub fork AlexMikhalev/gitea, tags v1.18.5 (48eb5ac6856a), v1.21.11
+//            (acdcfcc6ebfe), v1.22.0 (803b0c9ab43f), v1.22.6 (8eefa1f6dedf); PR numbers as merged upstream.
+//   Forgejo: forgejo/forgejo via the GitHub mirror rohitkumarankam/forgejo, tag v15.0.3 (f6d4219f10a2), the newest
+//            release in that mirror.
+// A profile reproduces the newest patch release of its range: '1.17' = v1.18.5, '1.19' = v1.21.11,
+// '1.22' = v1.22.6 (its PyPI handler and template equal v1.22.0), 'forgejo' = v15.0.3. Known in-range differences
+// that the profiles do not model: 1.17.0–1.17.2 had a lowercase-only name regex and a strict version regex
+// (relaxed by #21095 in 1.17.3 and #21690 in 1.17.4); 1.17.x never answered 401 for bad credentials (auth
+// methods returned no errors, services/auth/group.go v1.17.4); 1.19.x still rendered `<br/>`, listed versions
+// newest first, and treated a bad `token`/`Bearer` header as anonymous (fixed in 1.20.0 by #23748, #23550, #25701).
+
+/** The server versions the double can emulate. */
+export const GITEA_PROFILES = ['1.17', '1.19', '1.22', 'forgejo'] as const;
+export type GiteaProfile = (typeof GITEA_PROFILES)[number];
+
+export interface GiteaProfileBehaviour {
+  label: string;
+  /** Release whose source the profile reproduces. */
+  source: string;
+  /** Separator in the index link fragment: `#sha256-HEX` or `#sha256=HEX`. */
+  fragmentSeparator: '-' | '=';
+  /** Tag after each link. */
+  lineBreak: '<br/>' | '<br>';
+  /** simple.tmpl's `{{- /* PEP 503 … *\/ -}}` comment removes the whitespace between `<body>` and `<h1>`. */
+  trimBodyWhitespace: boolean;
+  /** Order of versions on the simple page: plain string compare, or newest first (`created_unix DESC`). */
+  versionOrder: 'string' | 'newest-first';
+  /** Answer to a second file with the same (version, lower-cased filename). Written by `apiError` (no newline). */
+  duplicate: { status: number; body: string };
+  /**
+   * How `quotaBytes` is enforced. 'none': no limits exist. 'gitea': LIMIT_TOTAL_OWNER_SIZE, used + upload > limit →
+   * 403 via `apiError`, admins exempt, checked after the form (before the duplicate check). 'forgejo': quota groups,
+   * used ≥ limit → 413 via `ctx.Error` (body ends in "\n"), nobody exempt, checked before the handler reads the form.
+   */
+  quota: { kind: 'none' } | { kind: 'gitea' | 'forgejo'; status: number; body: string };
+  /** LIMIT_SIZE_PYPI exists (`maxFileBytes` → 403 `maximum allowed package type size exceeded`). */
+  typeSizeLimit: boolean;
+  /** Bad credentials → 401 `authGroup.Verify\n`: for every method, or for Basic only (a bad token header is anonymous). */
+  badCredentials: 'all' | 'basic-only';
+  /** Personal access tokens carry scopes that `reqPackageAccess` checks. */
+  tokenScopes: boolean;
+  /** A `public-only` token on a private owner → 403 `reqToken\n`. */
+  publicOnlyScope: boolean;
+  /** Actions task tokens exist (Gitea Actions). */
+  actionsTokens: boolean;
+  /** `/api/v1/packages/...` needs a token (`reqToken`); without it anonymous reads of public owners pass. */
+  managementRequiresToken: boolean;
+}
+
+const QUOTA_GITEA = { kind: 'gitea', status: 403, body: 'maximum allowed package storage quota exceeded' } as const;
+
+/**
+ * Per-profile behaviour, each entry with the source it was read from (file path at the profile's tag; PR that
+ * introduced the behaviour). Paths are go-gitea/gitea unless marked Forgejo.
+ */
+export const GITEA_PROFILE_BEHAVIOUR: Readonly<Record<GiteaProfile, Readonly<GiteaProfileBehaviour>>> = {
+  '1.17': {
+    label: 'Gitea 1.17–1.18',
+    source: 'go-gitea/gitea v1.18.5',
+    // templates/api/packages/pypi/simple.tmpl @ v1.18.5 (unchanged since v1.17.0): `#sha256-{{.Blob.HashSHA256}}`, `<br/>`.
+    fragmentSeparator: '-',
+    lineBreak: '<br/>',
+    trimBodyWhitespace: false,
+    // routers/api/packages/pypi/pypi.go @ v1.18.5 PackageMetadata does not sort; models/packages/package_version.go
+    // @ v1.18.5 SearchVersions default order is `package_version.created_unix DESC`. String sort came with #23550 (1.20.0).
+    versionOrder: 'newest-first',
+    // models/packages/package_file.go @ v1.18.5: ErrDuplicatePackageFile = errors.New("Package file does exist already");
+    // routers/api/packages/pypi/pypi.go @ v1.18.5 → apiError(ctx, http.StatusBadRequest, err). Text changed by #22268 (1.19.0).
+    duplicate: { status: 400, body: 'Package file does exist already' },
+    // services/packages/packages.go @ v1.18.5 has no quota checks; they came with #21584 (first tag v1.19.0-rc0).
+    quota: { kind: 'none' },
+    typeSizeLimit: false,
+    // routers/api/packages/api.go @ v1.18.5: Verify error → ctx.Error(401, "authGroup.Verify"); services/auth/basic.go
+    // returns errors, services/auth/oauth2.go @ v1.18.5 returns (nil, nil) for an unknown token (anonymous) until #25701 (1.20.0).
+    badCredentials: 'basic-only',
+    // routers/api/packages/api.go @ v1.18.5 reqPackageAccess checks the access mode only; token scopes came in 1.19.
+    tokenScopes: false,
+    publicOnlyScope: false,
+    // Gitea Actions (and its task tokens) first shipped in 1.19.
+    actionsTokens: false,
+    // routers/api/v1/api.go @ v1.18.5: `/packages/{username}` routes have no reqToken().
+    managementRequiresToken: false,
+  },
+  '1.19': {
+    label: 'Gitea 1.19–1.21',
+    source: 'go-gitea/gitea v1.21.11',
+    // templates/api/packages/pypi/simple.tmpl @ v1.21.11: `#sha256-…`, `<br>` (self-close removed by #23748, 1.20.0).
+    fragmentSeparator: '-',
+    lineBreak: '<br>',
+    trimBodyWhitespace: false,
+    // routers/api/packages/pypi/pypi.go @ v1.21.11: sort.Slice by strings.Compare of the version (#23550).
+    versionOrder: 'string',
+    // models/packages/package_file.go @ v1.21.11: util.NewAlreadyExistErrorf("package file already exists");
+    // pypi.go @ v1.21.11 → apiError(ctx, http.StatusBadRequest, err). PR #27480 (409) is not in any v1.21.x tag.
+    duplicate: { status: 400, body: 'package file already exists' },
+    // services/packages/packages.go @ v1.21.11 ErrQuotaTotalSize / ErrQuotaTypeSize; pypi.go → apiError(403, err) (#21584).
+    quota: QUOTA_GITEA,
+    typeSizeLimit: true,
+    // services/auth/oauth2.go @ v1.21.11: unknown token → user_model.ErrUserNotExist{} (#25701, 1.20.0) → 401 authGroup.Verify.
+    badCredentials: 'all',
+    // routers/api/packages/api.go @ v1.21.11 reqPackageAccess: ApiTokenScope.HasScope(read:package / write:package).
+    tokenScopes: true,
+    publicOnlyScope: false,
+    actionsTokens: true,
+    // routers/api/v1/api.go @ v1.21.11: m.Get("/files", reqToken(), packages.ListPackageFiles).
+    managementRequiresToken: true,
+  },
+  '1.22': {
+    label: 'Gitea ≥1.22',
+    source: 'go-gitea/gitea v1.22.6',
+    // templates/api/packages/pypi/simple.tmpl @ v1.22.0: `#sha256={{.Blob.HashSHA256}}` (#30594) and the
+    // `{{- /* PEP 503 – Simple Repository API … */ -}}` comment between `<body>` and `<h1>`.
+    fragmentSeparator: '=',
+    lineBreak: '<br>',
+    trimBodyWhitespace: true,
+    versionOrder: 'string',
+    // routers/api/packages/pypi/pypi.go @ v1.22.0: ErrDuplicatePackageFile → apiError(ctx, http.StatusConflict, err) (#27480).
+    duplicate: { status: 409, body: 'package file already exists' },
+    quota: QUOTA_GITEA,
+    typeSizeLimit: true,
+    badCredentials: 'all',
+    tokenScopes: true,
+    // routers/api/packages/api.go reqPackageAccess: public-only token on a private owner → 403 reqToken (#32204, 1.22.3).
+    publicOnlyScope: true,
+    actionsTokens: true,
+    managementRequiresToken: true,
+  },
+  forgejo: {
+    label: 'Forgejo (recent)',
+    source: 'forgejo/forgejo v15.0.3',
+    // Forgejo templates/api/packages/pypi/simple.tmpl @ v15.0.3: `#sha256=` (Forgejo commit 303b95a1c1, 2024-04-12,
+    // already in v7.0.0), `<br>`, and none of Gitea 1.22's whitespace-trimming comment.
+    fragmentSeparator: '=',
+    lineBreak: '<br>',
+    trimBodyWhitespace: false,
+    // Forgejo routers/api/packages/pypi/pypi.go @ v15.0.3: sort.Slice by strings.Compare of the version.
+    versionOrder: 'string',
+    // Forgejo models/packages/package_file.go @ v15.0.3 ("package file already exists"); pypi.go → http.StatusConflict.
+    duplicate: { status: 409, body: 'package file already exists' },
+    // Forgejo routers/api/packages/api.go @ v15.0.3 enforcePackagesQuota (route middleware before pypi.UploadPackageFile):
+    // ctx.Error(http.StatusRequestEntityTooLarge, "enforcePackagesQuota", "quota exceeded"); models/quota/rule.go
+    // Evaluate: allow = used < limit (the upload's own size is not counted). Added in Forgejo v9.0 (67fa52dedb);
+    // evaluated for the package owner since v15.0.0 (#11442), for the uploader before.
+    quota: { kind: 'forgejo', status: 413, body: 'enforcePackagesQuota\n' },
+    // Forgejo services/packages/packages.go @ v15.0.3 keeps Gitea's CheckSizeQuotaExceeded (LIMIT_SIZE_PYPI → 403).
+    typeSizeLimit: true,
+    // Forgejo routers/api/packages/api.go @ v15.0.3 verifyAuth: AuthenticationAttemptedIncorrectCredential → 401 "authGroup.Verify".
+    badCredentials: 'all',
+    tokenScopes: true,
+    // Forgejo routers/api/packages/api.go @ v15.0.3 reqPackageAccess: publicOnly && private owner → 403 "reqToken".
+    publicOnlyScope: true,
+    actionsTokens: true,
+    managementRequiresToken: true,
+  },
+};
+
+/** Short human label of a profile, e.g. `Gitea 1.17–1.18`. */
+export function giteaProfileLabel(profile: GiteaProfile): string {
+  return GITEA_PROFILE_BEHAVIOUR[profile].label;
+}
 
 // Regexes of Gitea 1.22 routers/api/packages/pypi/pypi.go (case-sensitive, applied to the normalised name).
 const NAME_RE = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9.\-_]*[a-zA-Z0-9])$/;
@@ -85,10 +269,18 @@ interface GFile {
   filename: string;
   bytes: Buffer;
   size: number;
-  md5: string;
-  sha1: string;
   sha256: string;
-  sha512: string;
+  /** md5/sha1/sha512 hex, computed on first use (only the /api/v1 file list needs them; keeps seeding cheap). */
+  other?: { md5: string; sha1: string; sha512: string };
+}
+
+function otherHashes(f: GFile): { md5: string; sha1: string; sha512: string } {
+  f.other ??= {
+    md5: createHash('md5').update(f.bytes).digest('hex'),
+    sha1: createHash('sha1').update(f.bytes).digest('hex'),
+    sha512: createHash('sha512').update(f.bytes).digest('hex'),
+  };
+  return f.other;
 }
 interface GVersion {
   version: string;
@@ -132,8 +324,11 @@ function goHtmlEscape(s: string): string {
   );
 }
 
+const URL_SAFE = /^[A-Za-z0-9\-._~!#$&*+,/:;=?@[\]]*$/;
+
 /** Go html/template `urlNormalizer` (then attribute-escaped): percent-encodes what is not allowed in a URL. */
 function goUrlNormalize(s: string): string {
+  if (URL_SAFE.test(s)) return goHtmlEscape(s); // fast path: nothing to percent-encode
   const bytes = Buffer.from(s, 'utf8');
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
@@ -166,6 +361,9 @@ function isValidHttpUrl(s: string): boolean {
 
 export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Promise<GiteaRegistry> {
   const owner = options.owner ?? 'molecule';
+  const profile: GiteaProfile = options.profile ?? '1.22';
+  const behaviour = GITEA_PROFILE_BEHAVIOUR[profile];
+  if (!behaviour) throw new Error(`unknown Gitea profile: ${String(profile)}`);
   const users: Record<string, GiteaUser> = options.users ?? {
     [GITEA_DEFAULT_USER]: { token: GITEA_DEFAULT_TOKEN, scopes: ['write:package'], ownsOwner: true },
   };
@@ -196,17 +394,14 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
       filename,
       bytes,
       size: bytes.length,
-      md5: createHash('md5').update(bytes).digest('hex'),
-      sha1: createHash('sha1').update(bytes).digest('hex'),
       sha256: sha256Hex(bytes),
-      sha512: createHash('sha512').update(bytes).digest('hex'),
     });
   };
 
   const findUserByToken = (token: string): Principal | undefined => {
     if (token === '') return undefined;
     for (const [name, user] of Object.entries(users)) if (user.token !== undefined && user.token === token) return { kind: 'user', name, user, viaToken: true };
-    if (options.actionsToken !== undefined && token === options.actionsToken) return { kind: 'actions' };
+    if (behaviour.actionsTokens && options.actionsToken !== undefined && token === options.actionsToken) return { kind: 'actions' };
     return undefined;
   };
 
@@ -219,7 +414,12 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
       const f = header.trim().split(/\s+/);
       if (f.length === 2 && (f[0] === 'token' || f[0]?.toLowerCase() === 'bearer')) oauthToken = f[1];
     }
-    if (oauthToken !== undefined) return findUserByToken(oauthToken) ?? { kind: 'error' };
+    if (oauthToken !== undefined) {
+      const found = findUserByToken(oauthToken);
+      if (found) return found;
+      // ≤1.19 (oauth2.go returned no error for an unknown token): fall through to Basic, else anonymous.
+      if (behaviour.badCredentials === 'all') return { kind: 'error' };
+    }
     const sp = header.indexOf(' ');
     if (!header || sp < 0 || header.slice(0, sp).toLowerCase() !== 'basic') return { kind: 'anonymous' };
     const decoded = Buffer.from(header.slice(sp + 1).trim(), 'base64').toString('utf8');
@@ -247,7 +447,7 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
   };
 
   const hasScope = (p: Principal, need: 'read' | 'write'): boolean => {
-    if (p.kind !== 'user' || !p.viaToken) return true;
+    if (p.kind !== 'user' || !p.viaToken || !behaviour.tokenScopes) return true;
     const s = p.user.scopes ?? [];
     if (s.includes('all') || s.includes('write:package')) return true;
     return need === 'read' && s.includes('read:package');
@@ -257,7 +457,7 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
   const reqPackageAccess = (p: Principal, need: 'read' | 'write'): Reply | undefined => {
     if (p.kind === 'user' && p.viaToken) {
       if (!hasScope(p, need)) return REQ_PACKAGE_ACCESS;
-      if ((p.user.scopes ?? []).includes('public-only') && options.privateOwner) return goError(403, 'reqToken');
+      if (behaviour.publicOnlyScope && (p.user.scopes ?? []).includes('public-only') && options.privateOwner) return goError(403, 'reqToken');
     }
     if (accessMode(p) < (need === 'read' ? 1 : 2) && !isAdmin(p)) return REQ_PACKAGE_ACCESS;
     return undefined;
@@ -302,15 +502,19 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     // Go strips directory parts from the part's filename (filepath.Base).
     const filename = (content.filename ?? '').replace(/\/+$/, '').split('/').pop() ?? '';
 
+    // services/packages/packages.go CheckSizeQuotaExceeded (admins exempt), before TryInsertFile's duplicate check.
     if (!isAdmin(p)) {
-      if (options.maxFileBytes !== undefined && bytes.length > options.maxFileBytes) return apiError(403, 'maximum allowed package type size exceeded');
-      if (options.quotaBytes !== undefined && ownerBytes() + bytes.length > options.quotaBytes) {
-        return apiError(403, 'maximum allowed package storage quota exceeded');
+      if (behaviour.typeSizeLimit && options.maxFileBytes !== undefined && bytes.length > options.maxFileBytes) {
+        return apiError(403, 'maximum allowed package type size exceeded');
+      }
+      const q = behaviour.quota;
+      if (q.kind === 'gitea' && options.quotaBytes !== undefined && ownerBytes() + bytes.length > options.quotaBytes) {
+        return apiError(q.status, q.body);
       }
     }
     const existing = packages.get(name.toLowerCase())?.versions.get(version.toLowerCase());
     if (existing?.files.some((f) => f.filename.toLowerCase() === filename.toLowerCase())) {
-      return apiError(options.legacyDuplicateStatus ?? 409, 'package file already exists');
+      return apiError(options.legacyDuplicateStatus ?? behaviour.duplicate.status, behaviour.duplicate.body);
     }
     storeFile(name, version, filename, Buffer.from(bytes), {
       author: formValue('author'),
@@ -329,25 +533,31 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     const pkg = packages.get(giteaNormalizeName(id).toLowerCase());
     const versions = pkg ? [...pkg.versions.values()].filter((v) => v.files.length > 0) : [];
     if (!pkg || versions.length === 0) return apiError(404, '');
-    versions.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
-    const registryUrl = `${rootUrl}/api/packages/${owner}/pypi`;
+    // Map order is creation order: newest first is its reverse (created_unix DESC), else a plain string compare.
+    if (behaviour.versionOrder === 'newest-first') versions.reverse();
+    else versions.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+    const filesUrl = `${goUrlNormalize(`${rootUrl}/api/packages/${owner}/pypi`)}/files/${goUrlNormalize(pkg.name.toLowerCase())}/`;
     const title = goHtmlEscape(pkg.name);
-    // Reproduces templates/api/packages/pypi/simple.tmpl (1.22) including its whitespace.
-    let html = `<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for ${title}</title>\n\t</head>\n\t<body>\n\t\t<h1>Links for ${title}</h1>\n\t\t`;
+    const fragment = `#sha256${behaviour.fragmentSeparator}`;
+    const br = behaviour.lineBreak;
+    // Reproduces templates/api/packages/pypi/simple.tmpl of the profile including its whitespace.
+    const parts: string[] = [
+      `<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for ${title}</title>\n\t</head>\n\t<body>` +
+        `${behaviour.trimBodyWhitespace ? '' : '\n\t\t'}<h1>Links for ${title}</h1>\n\t\t`,
+    ];
     for (const v of versions) {
-      html += '\n\t\t\t\n\t\t\t';
+      parts.push('\n\t\t\t\n\t\t\t');
+      const versionUrl = `${filesUrl}${goUrlNormalize(v.version)}/`;
+      const rp = v.metadata['requires_python'] ?? '';
+      const attr = rp ? ` data-requires-python="${goHtmlEscape(rp)}"` : '';
       for (const f of v.files) {
-        const href =
-          `${goUrlNormalize(registryUrl)}/files/${goUrlNormalize(pkg.name.toLowerCase())}/${goUrlNormalize(v.version)}/` +
-          `${goUrlNormalize(f.filename)}#sha256=${f.sha256}`;
-        const rp = v.metadata['requires_python'] ?? '';
-        const attr = rp ? ` data-requires-python="${goHtmlEscape(rp)}"` : '';
-        html += `\n\t\t\t\t<a href="${href}"${attr}>${goHtmlEscape(f.filename)}</a><br>\n\t\t\t`;
+        const href = `${versionUrl}${goUrlNormalize(f.filename)}${fragment}${f.sha256}`;
+        parts.push(`\n\t\t\t\t<a href="${href}"${attr}>${goHtmlEscape(f.filename)}</a>${br}\n\t\t\t`);
       }
-      html += '\n\t\t';
+      parts.push('\n\t\t');
     }
-    html += '\n\t</body>\n</html>\n';
-    return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: html };
+    parts.push('\n\t</body>\n</html>\n');
+    return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: parts.join('') };
   };
 
   const download = (id: string, version: string, filename: string): Reply => {
@@ -390,7 +600,7 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     }
     const forbidden = jsonError(403, 'user should have specific permission or be a site admin');
     if (accessMode(p) < 1 && !isAdmin(p)) return forbidden;
-    if (p.kind === 'anonymous') return jsonError(401, 'token is required');
+    if (p.kind === 'anonymous' && behaviour.managementRequiresToken) return jsonError(401, 'token is required');
     if (isDelete && accessMode(p) < 2 && !isAdmin(p)) return forbidden;
     const pkg = type === 'pypi' ? packages.get(name.toLowerCase()) : undefined;
     const ver = pkg?.versions.get(version.toLowerCase());
@@ -402,7 +612,10 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     }
     return goJson(
       200,
-      ver.files.map((f) => ({ id: f.id, Size: f.size, name: f.filename, md5: f.md5, sha1: f.sha1, sha256: f.sha256, sha512: f.sha512 })),
+      ver.files.map((f) => {
+        const { md5, sha1, sha512 } = otherHashes(f);
+        return { id: f.id, Size: f.size, name: f.filename, md5, sha1, sha256: f.sha256, sha512 };
+      }),
     );
   };
 
@@ -438,6 +651,11 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     if (ownerSeg.toLowerCase() !== owner.toLowerCase()) return ownerNotFound(ctx.req);
     const denied = reqPackageAccess(p, 'read') ?? (route === 'upload' ? reqPackageAccess(p, 'write') : undefined);
     if (denied) return denied;
+    // Forgejo: enforcePackagesQuota runs as route middleware, before the handler reads the form; no admin exemption.
+    const q = behaviour.quota;
+    if (route === 'upload' && q.kind === 'forgejo' && options.quotaBytes !== undefined && !(ownerBytes() < options.quotaBytes)) {
+      return goError(q.status, q.body.replace(/\n$/, ''));
+    }
     if (route === 'upload') return upload(ctx, p);
     if (route === 'simple') return simpleIndex(rest[1] ?? '');
     return download(rest[1] ?? '', rest[2] ?? '', rest[3] ?? '');
@@ -469,9 +687,20 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     return out;
   };
 
+  const emptyMetadata = (requiresPython: string): Record<string, string> => ({
+    author: '',
+    description: '',
+    long_description: '',
+    summary: '',
+    project_url: '',
+    license: '',
+    requires_python: requiresPython,
+  });
+
   return {
     url: server.url,
     owner,
+    profile,
     uploadUrl: `${server.url}/api/packages/${owner}/pypi`,
     indexUrl: `${server.url}/api/packages/${owner}/pypi/simple/`,
     requests: server.requests,
@@ -495,15 +724,22 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     injectFault: (f: FaultPlan) => server.faults.push(f),
     clearFaults: () => server.faults.clear(),
     seedFile: (f: SeedFile) => {
-      storeFile(giteaNormalizeName(f.project), f.version, f.filename, Buffer.from(f.content), {
-        author: '',
-        description: '',
-        long_description: '',
-        summary: '',
-        project_url: '',
-        license: '',
-        requires_python: f.requiresPython ?? '',
-      });
+      storeFile(giteaNormalizeName(f.project), f.version, f.filename, Buffer.from(f.content), emptyMetadata(f.requiresPython ?? ''));
+    },
+    seedMany: (project, count, seedOptions = {}) => {
+      const name = giteaNormalizeName(project);
+      const dist = name.replace(/-/g, '_');
+      const prefix = seedOptions.versionPrefix ?? '0.0.';
+      const metadata = emptyMetadata(seedOptions.requiresPython ?? '');
+      const out: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const version = `${prefix}${i}`;
+        const filename = `${dist}-${version}-py3-none-any.whl`;
+        const bytes = Buffer.from(`seed:${filename}`);
+        storeFile(name, version, filename, bytes, metadata); // read-only, shared
+        out.push(filename);
+      }
+      return out;
     },
     close: server.close,
   };

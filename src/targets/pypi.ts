@@ -6,9 +6,9 @@
  */
 import type { Artifact } from '../artifacts/artifact.js';
 import { fileNameComponent } from '../artifacts/filename.js';
-import { normalizeName } from '../artifacts/filename.js';
+import { normalizeName, safeName } from '../artifacts/filename.js';
 import { normalizeVersion, parseVersion } from '../artifacts/pep440.js';
-import { genericVerdict, oneLine, type ServerAnswer, type TargetKind, type Verdict } from './target.js';
+import { genericVerdict, headerValue, oneLine, type Refusal, type ServerAnswer, type TargetKind, type Verdict } from './target.js';
 
 export const PYPI_DEFAULT_SIZE_LIMIT = 100 * 1024 * 1024;
 
@@ -29,15 +29,17 @@ export const pypiKind: TargetKind = {
   label: 'PyPI',
   attestations: true,
 
+  // twine's safe name; Warehouse canonicalises it (PEP 503), as its simple index does.
+  formName: safeName,
   indexProjectName: (name) => normalizeName(name),
 
   refusals(artifacts: readonly Artifact[]) {
-    const refused = new Map<string, string>();
+    const refused = new Map<string, Refusal>();
     const sdistsPerRelease = new Map<string, Artifact[]>();
     for (const a of artifacts) {
-      const reason = pypiRefusal(a);
-      if (reason) {
-        refused.set(a.filename, reason);
+      const reasons = pypiRefusals(a);
+      if (reasons.length > 0) {
+        refused.set(a.filename, combine(reasons));
         continue;
       }
       if (a.dist.kind === 'sdist') {
@@ -47,7 +49,10 @@ export const pypiKind: TargetKind = {
     }
     for (const sdists of sdistsPerRelease.values()) {
       for (const extra of sdists.slice(1)) {
-        refused.set(extra.filename, `PyPI allows one sdist per release (${sdists[0]?.filename} is already in this set)`);
+        refused.set(extra.filename, {
+          reason: `PyPI allows one sdist per release (${sdists[0]?.filename} is already in this set)`,
+          fix: 'keep one .tar.gz sdist per version',
+        });
       }
     }
     return refused;
@@ -63,13 +68,22 @@ export const pypiKind: TargetKind = {
     const { status } = answer;
     if (status === 200 || status === 201) return { kind: 'uploaded' };
     const message = warehouseMessage(answer.body) || `HTTP ${status}`;
-    if (status === 409 || (status === 400 && /already exists?/i.test(message))) return { kind: 'exists', message };
-    if (status === 403) {
+    // Warehouse's 409 is about the project's NAME (forklift/legacy.py, project creation: "The name 'x'
+    // conflicts with an existing project."); a used file name is a 400 "File already exists". Other
+    // servers of this kind (pypiserver, devpi) answer a duplicate file with 409.
+    if (status === 409 && /conflicts with an existing project/i.test(message)) {
       return {
         kind: 'failed',
         message,
-        hint: `the token in ${context.credentialSource} is invalid, expired, or not scoped to this project`,
+        hint: 'PyPI already has a project whose name is the same once normalised (case, "-", "_", "."): rename the project, or ask for the name (https://pypi.org/help/#project-name)',
       };
+    }
+    if (status === 409 || (status === 400 && /already exists?/i.test(message))) return { kind: 'exists', message };
+    if (status === 403) return { kind: 'failed', message, hint: forbiddenHint(message, context.credentialSource) };
+    if (status === 429 && headerValue(answer.headers, 'retry-after') === undefined) {
+      // Warehouse's only upload 429 is its new-project rate limit (20 per hour per user, 40 per IP),
+      // sent without Retry-After: a retry within this run cannot succeed.
+      return { kind: 'failed', message, hint: 'PyPI limits how many new projects one account or address creates per hour: publish again in an hour' };
     }
     if (status === 405) {
       return { kind: 'failed', message, hint: `${context.uploadUrl} does not take uploads: use https://upload.pypi.org/legacy/ (or TestPyPI's)` };
@@ -78,19 +92,98 @@ export const pypiKind: TargetKind = {
   },
 };
 
-/** What PyPI refuses by file name and version alone. */
-function pypiRefusal(a: Artifact): string | undefined {
+// Warehouse answers 403 for many causes (forklift/legacy.py, accounts/security_policy.py,
+// macaroons/caveats): the hint follows its message.
+const FORBIDDEN_HINTS: ReadonlyArray<readonly [RegExp, (source: string) => string]> = [
+  [/Username\/Password authentication is no longer supported/i, (s) => `PyPI takes API tokens only: put a token (pypi-…) in ${s}; the user name is __token__`],
+  [/Invalid or non-existent authentication/i, (s) => `the token in ${s} is not a valid PyPI token (mistyped, revoked, or for TestPyPI)`],
+  [/token is expired/i, (s) => `the token in ${s} has expired: create a new one, or use Trusted Publishing`],
+  [/project-scoped token is not valid for project/i, (s) => `the token in ${s} is scoped to another project: create one for this project`],
+  [/OIDC scoped token is not valid|given token isn't allowed to upload/i, () => "the Trusted Publisher is not configured for this project: check the project's publishing settings on PyPI"],
+  [/does not match user restriction/i, (s) => `the token in ${s} belongs to another user`],
+  [/isn't allowed to upload to project/i, () => "the token's user is not an owner or maintainer of this project on PyPI (or the name is someone else's): ask an owner to add you"],
+  [/verified primary email/i, () => "verify the primary e-mail address of the token's PyPI account, then publish again"],
+  [/two-factor authentication/i, () => "enable two-factor authentication on the token's PyPI account, then publish again"],
+  [/Read-only mode|temporarily disabled/i, () => 'PyPI is not taking uploads right now (maintenance or an incident): see https://status.python.org and publish again later'],
+];
+
+function forbiddenHint(message: string, source: string): string {
+  const found = FORBIDDEN_HINTS.find(([pattern]) => pattern.test(message));
+  return found ? found[1](source) : `PyPI refused the upload: check the token in ${source} and its scope`;
+}
+
+/** Several reasons for one file: all of them, in one line; the first fix. */
+function combine(reasons: readonly Refusal[]): Refusal {
+  const reason = reasons.map((r) => r.reason).join('; ');
+  const fix = reasons.find((r) => r.fix !== undefined)?.fix;
+  return fix === undefined ? { reason } : { reason, fix };
+}
+
+/**
+ * What Warehouse refuses in this file (forklift/legacy.py file_upload; spec pypi-upload.md §1.3):
+ * by version, file name, platform tags and archive, plus the metadata rules found at inspection.
+ */
+function pypiRefusals(a: Artifact): Refusal[] {
+  const out: Refusal[] = [...a.pypiMetadataRefusals];
   const parsed = parseVersion(a.version);
-  if (parsed?.local !== undefined) return `PyPI refuses local versions ('${a.version}')`;
+  if (parsed?.local !== undefined) {
+    out.push({ reason: `PyPI refuses local versions ('${a.version}')`, fix: "drop the '+local' part of the version for PyPI releases" });
+  }
   if (a.dist.kind === 'sdist') {
-    if (a.dist.format === 'zip') return 'PyPI refuses .zip source distributions (PEP 527/625: use .tar.gz)';
-    const expected = `${fileNameComponent(a.name)}-${normalizeVersion(a.version) ?? a.version}.tar.gz`;
-    if (a.filename !== expected) return `PyPI refuses this sdist file name: it should be '${expected}' (PEP 625)`;
+    if (a.dist.format === 'zip') {
+      out.push({ reason: 'PyPI refuses .zip source distributions (PEP 527/625)', fix: 'build the sdist as .tar.gz (python -m build --sdist)' });
+    } else {
+      const expected = `${fileNameComponent(a.name)}-${normalizeVersion(a.version) ?? a.version}.tar.gz`;
+      if (a.filename !== expected) {
+        out.push({ reason: `PyPI refuses this sdist file name: it should be '${expected}' (PEP 625)`, fix: 'build with setuptools 69.3+, hatchling or flit, which name sdists per PEP 625' });
+      }
+    }
   } else {
     const expected = fileNameComponent(a.name);
     if (a.dist.namePart !== expected) {
-      return `PyPI refuses this wheel file name: it should contain the normalized project name '${expected}', not '${a.dist.namePart}'`;
+      out.push({ reason: `PyPI refuses this wheel file name: it should contain the normalized project name '${expected}', not '${a.dist.namePart}'` });
+    }
+    const bad = a.dist.platformTags.filter((tag) => !pypiPlatformTag(tag));
+    if (bad.length > 0) {
+      out.push({
+        reason: `PyPI refuses the platform tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} (Binary wheel '${a.filename}' has an unsupported platform tag)`,
+        fix: 'repair Linux wheels with auditwheel to a manylinux/musllinux tag; PyPI takes no plain linux_* wheels',
+      });
+    }
+    const wheel = a.zip?.wheelFileAsNamed;
+    if (wheel && !wheel.present) {
+      out.push({ reason: `PyPI refuses a wheel without ${wheel.path} (the .dist-info folder must be spelled as in the file name)`, fix: 'rebuild the wheel with a current build backend' });
     }
   }
-  return undefined;
+  const methods = a.zip?.otherCompressionMethods ?? [];
+  if (methods.length > 0) {
+    out.push({
+      reason: `PyPI refuses zip members compressed with method ${methods.join(', ')} (File does not use a supported compression type: only stored and deflate)`,
+      fix: 'rebuild the archive with deflate compression',
+    });
+  }
+  return out;
+}
+
+// Warehouse's wheel platform tags (forklift/legacy.py `_valid_platform_tag`): a fixed list, macOS by
+// major version and architecture, manylinux/musllinux (PEP 600/656) by architecture, iOS and Android
+// (PEP 730/738). A plain `linux_x86_64` is refused: such wheels are not portable.
+const PLATFORMS = new Set([
+  'any', 'win32', 'win_amd64', 'win_arm64', 'win_ia64',
+  'manylinux1_x86_64', 'manylinux1_i686', 'manylinux2010_x86_64', 'manylinux2010_i686',
+  'manylinux2014_x86_64', 'manylinux2014_i686', 'manylinux2014_aarch64', 'manylinux2014_armv7l',
+  'manylinux2014_ppc64', 'manylinux2014_ppc64le', 'manylinux2014_s390x', 'linux_armv6l', 'linux_armv7l',
+]);
+const MACOS_ARCHES = new Set(['ppc', 'ppc64', 'i386', 'x86_64', 'arm64', 'intel', 'fat', 'fat32', 'fat3', 'fat64', 'universal', 'universal2']);
+const MACOS_MAJORS = new Set(['10', '11', '12', '13', '14', '15', '26']);
+const LINUX_ARCHES = new Set(['x86_64', 'i686', 'aarch64', 'armv7l', 'ppc64le', 's390x', 'riscv64']);
+
+export function pypiPlatformTag(tag: string): boolean {
+  if (PLATFORMS.has(tag)) return true;
+  const mac = /^macosx_(\d+)_(\d+)_(.+)$/.exec(tag);
+  if (mac) return MACOS_MAJORS.has(mac[1] ?? '') && MACOS_ARCHES.has(mac[3] ?? '');
+  const linux = /^(many|musl)linux_\d+_\d+_(.+)$/.exec(tag);
+  if (linux) return LINUX_ARCHES.has(linux[2] ?? '') || (linux[1] === 'many' && linux[2] === 'ppc64');
+  if (/^ios_\d+_\d+_(arm64|x86_64)_(iphoneos|iphonesimulator)$/.test(tag)) return true;
+  return /^android_\d+_(armeabi_v7a|arm64_v8a|x86|x86_64)$/.test(tag);
 }

@@ -3,6 +3,9 @@
  * how its index names a project, and how to read its answers; the upload engine knows none of that.
  */
 import type { Artifact } from '../artifacts/artifact.js';
+import type { Refusal } from '../artifacts/validate.js';
+
+export type { Refusal };
 
 export type Policy = 'required' | 'best-effort';
 
@@ -38,10 +41,20 @@ export interface TargetKind {
   readonly label: string;
   /** Whether the server takes PEP 740 attestations (PyPI does, with Trusted Publishing). */
   readonly attestations: boolean;
-  /** The project's path segment in the simple index. */
+  /**
+   * The project name the upload form sends. Owned by the kind, with indexProjectName, so that the
+   * name the server stores is the name the client looks up (see each kind for how its server keys it).
+   */
+  formName(name: string): string;
+  /** The project's path segment in the simple index, for a file uploaded under formName(name). */
   indexProjectName(name: string): string;
+  /**
+   * Where one version's files are listed with their sha256 outside the simple page (Gitea's
+   * management API), asked when the page cannot confirm a file the server accepted.
+   */
+  fileListUrl?(uploadUrl: string, name: string, version: string): string | undefined;
   /** Why this server would refuse a file, for each file it would refuse (checked before any request). */
-  refusals(artifacts: readonly Artifact[]): Map<string, string>;
+  refusals(artifacts: readonly Artifact[]): Map<string, Refusal>;
   /** Soft warnings for a file (e.g. PyPI's default 100 MiB limit, which a project can have raised). */
   warnings(artifact: Artifact): string[];
   readAnswer(answer: ServerAnswer, context: { credentialSource: string; uploadUrl: string }): Verdict;

@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Artifact } from '../artifacts/artifact.js';
-import type { Target, Verdict } from '../targets/target.js';
+import type { Refusal, Target, Verdict } from '../targets/target.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
 import { buildUploadForm } from './form.js';
 import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
@@ -13,9 +13,12 @@ import { mapLimited } from '../util/concurrency.js';
 import { ensureSha256 } from '../artifacts/artifact.js';
 import { normalizeName } from '../artifacts/filename.js';
 import { versionKey } from '../artifacts/pep440.js';
-import { readIndex, type IndexLookup } from './index-reader.js';
+import { readFileList, readIndex, type IndexLookup } from './index-reader.js';
 import { createDispatcher, sendUpload, type HttpOptions } from './send.js';
 import { sanitizeUrl } from '../util/url.js';
+
+/** The default wait for an upload's answer once its body is sent (see EngineOptions.responseTimeoutMs). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface EngineOptions {
   /** Uploads in flight at once per target (after the first, which goes alone). */
@@ -25,7 +28,13 @@ export interface EngineOptions {
   retryDelayMs: number;
   /** Cap on any single wait, Retry-After included. */
   maxRetryDelayMs: number;
+  /** Bounds connecting, and any stall while sending a body or reading an answer. */
   timeoutMs: number;
+  /**
+   * How long to wait for the answer once an upload's body is sent: Warehouse scans and stores a big
+   * file before it answers (uv waits up to 15 minutes), so this is apart from, and longer than, timeoutMs.
+   */
+  responseTimeoutMs?: number;
   /** Confirm files in the index after uploading (always done for required targets). */
   verify: boolean;
   /** How long a best-effort index may lag before a file counts as missing (PyPI's CDN). */
@@ -74,18 +83,25 @@ export function baseReport(target: Target): Omit<TargetReport, 'status' | 'files
 }
 
 /** Results for files a target does not send: the refused ones say why, the others get `status`. */
-export function unsent(artifacts: readonly Artifact[], refusals: ReadonlyMap<string, string>, status: 'not_attempted' | 'would_upload', detail?: string): FileResult[] {
+export function unsent(artifacts: readonly Artifact[], refusals: ReadonlyMap<string, Refusal>, status: 'not_attempted' | 'would_upload', detail?: string): FileResult[] {
   return artifacts.map((a): FileResult => {
     const refusal = refusals.get(a.filename);
-    if (refusal) return { filename: a.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 };
+    if (refusal) return skippedResult(a, refusal);
     return detail === undefined ? { filename: a.filename, status, attempts: 0, durationMs: 0 } : { filename: a.filename, status, detail, attempts: 0, durationMs: 0 };
   });
+}
+
+/** A file this target refuses: never sent there, with the reason and the fix. */
+export function skippedResult(artifact: Artifact, refusal: Refusal): FileResult {
+  const result: FileResult = { filename: artifact.filename, status: 'skipped_unsupported', detail: refusal.reason, attempts: 0, durationMs: 0 };
+  if (refusal.fix !== undefined) result.hint = refusal.fix;
+  return result;
 }
 
 export async function publishToTarget(
   target: Target,
   artifacts: readonly Artifact[],
-  refusals: ReadonlyMap<string, string>,
+  refusals: ReadonlyMap<string, Refusal>,
   options: EngineOptions,
   deps: EngineDeps,
 ): Promise<TargetReport> {
@@ -136,7 +152,7 @@ export async function publishToTarget(
     const pending: Artifact[] = [];
     for (const artifact of artifacts) {
       const refusal = refusals.get(artifact.filename);
-      if (refusal) results.set(artifact.filename, { filename: artifact.filename, status: 'skipped_unsupported', detail: refusal, attempts: 0, durationMs: 0 });
+      if (refusal) results.set(artifact.filename, skippedResult(artifact, refusal));
       else pending.push(artifact);
     }
     await runInOrder(pending, run);
@@ -256,6 +272,34 @@ async function compare(outcome: IndexLookup, artifact: Artifact): Promise<'same'
   return entry.sha256 === (await ensureSha256(artifact)) ? 'same' : 'different';
 }
 
+/**
+ * What the server holds under this file's name, once it has accepted (or says it has) the file: the
+ * simple page first; when the page cannot confirm it (not listed, no hash, unreadable), the server's
+ * own list of the version's files where it has one (Gitea's management API).
+ */
+async function confirmAccepted(ctx: Context, artifact: Artifact, page: IndexLookup): Promise<{ outcome: IndexLookup; state: Awaited<ReturnType<typeof compare>> }> {
+  const state = await compare(page, artifact);
+  if (state === 'same' || state === 'different') return { outcome: page, state };
+  const url = ctx.target.kind.fileListUrl?.(ctx.target.uploadUrl, artifact.name, artifact.version);
+  if (!url) return { outcome: page, state };
+  const list = await readFileList({
+    url,
+    uploadUrl: ctx.target.uploadUrl,
+    credentials: ctx.target.credentials,
+    dispatcher: ctx.dispatcher,
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  });
+  ctx.deps.emit({
+    type: 'index',
+    target: ctx.target.id,
+    project: `${artifact.name} ${artifact.version} (file list)`,
+    outcome: list.kind === 'found' ? `${list.files.size} file(s) listed` : list.kind === 'absent' ? 'not there' : list.message,
+  });
+  const listed = await compare(list, artifact);
+  // Only a definite answer replaces the page's: an unreadable list leaves the page's reason standing.
+  return listed === 'same' || listed === 'different' ? { outcome: list, state: listed } : { outcome: page, state };
+}
+
 function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
   const remote = outcome.kind === 'found' ? outcome.files.get(artifact.filename)?.sha256 : undefined;
   return {
@@ -283,7 +327,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   if (renewal) {
     return { filename: artifact.filename, status: renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', detail: renewal.detail, attempts: 0, durationMs: elapsed() };
   }
-  const fields = buildUploadForm(artifact, { attestations: target.sendAttestations === true && target.kind.attestations });
+  const fields = buildUploadForm(artifact, { attestations: target.sendAttestations === true && target.kind.attestations, formName: target.kind.formName });
   let attempt = 0;
   for (;;) {
     attempt++;
@@ -295,6 +339,8 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
       ...(artifact.sha256 !== undefined ? { sha256: artifact.sha256 } : {}),
       credentials: target.credentials!,
       dispatcher: ctx.dispatcher,
+      stallTimeoutMs: options.timeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),
       onBytes: (bytes, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent: bytes, total }),
     });
@@ -318,8 +364,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
         return { filename: artifact.filename, status: 'uploaded', httpStatus: httpStatus ?? 0, attempts: attempt, durationMs: elapsed() };
       case 'exists': {
         // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
-        const after = await lookup(ctx, artifact, true);
-        const state = await compare(after, artifact);
+        const { outcome: after, state } = await confirmAccepted(ctx, artifact, await lookup(ctx, artifact, true));
         if (state === 'same') {
           return { filename: artifact.filename, status: 'already_present', detail: 'the server already had this exact file', attempts: attempt, durationMs: elapsed() };
         }
@@ -424,8 +469,8 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
     for (const result of pending) {
       const artifact = byName.get(result.filename);
       if (!artifact) continue;
-      const outcome = pages.get(ctx.target.kind.indexProjectName(artifact.name)) ?? { kind: 'error', message: 'not read' };
-      const state = await compare(outcome, artifact);
+      const page = pages.get(ctx.target.kind.indexProjectName(artifact.name)) ?? { kind: 'error', message: 'not read' };
+      const { outcome, state } = await confirmAccepted(ctx, artifact, page);
       if (state === 'same') {
         if (result.status === 'missing_from_index') {
           result.status = 'uploaded';

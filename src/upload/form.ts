@@ -5,14 +5,12 @@
  * and the digest are added by the sender, streamed from disk.
  */
 import type { Artifact } from '../artifacts/artifact.js';
+import { safeName } from '../artifacts/filename.js';
 import { compareMetadataVersions, fieldSpec, type FieldKey, type MultiField, type SingleField } from '../artifacts/metadata.js';
 
 export type FormField = readonly [name: string, value: string];
 
-/** twine's `_safe_name`, copied from pkg_resources for Warehouse's sake: runs of [^A-Za-z0-9.] -> '-'. */
-export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9.]+/g, '-');
-}
+export { safeName };
 
 // Metadata fields in a fixed, readable order (twine's comes from a frozenset: no order to copy).
 const SINGLE_ORDER: SingleField[] = [
@@ -54,6 +52,8 @@ const REQUIRED: ReadonlySet<SingleField> = new Set(['metadata_version', 'name', 
 
 export interface FormOptions {
   comment?: string;
+  /** The project name as the target keys it (TargetKind.formName); twine's safe name by default. */
+  formName?: (name: string) => string;
   /** Send the artifact's attestations (PyPI accepts them only with Trusted Publishing). */
   attestations?: boolean;
 }
@@ -70,7 +70,7 @@ export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): 
     if (value !== undefined && !REQUIRED.has(key) && value.trim() === 'UNKNOWN') value = undefined;
     if (key === 'requires_python') value ??= ''; // always sent, as uv does: Gitea stores it from the first upload
     if (value === undefined) continue;
-    if (key === 'name') value = safeName(value);
+    if (key === 'name') value = (options.formName ?? safeName)(value);
     // packaging splits Keywords on commas; twine 7 joins the list again with ", ".
     if (key === 'keywords') value = value.split(',').map((k) => k.trim()).join(', ');
     const name = formName(key);

@@ -74,6 +74,10 @@ export interface UploadRequest {
   dispatcher: Dispatcher;
   signal?: AbortSignal;
   onBytes?: (sent: number, total: number) => void;
+  /** Longest stall while the body is being sent (the server not reading); default: the dispatcher's. */
+  stallTimeoutMs?: number;
+  /** Longest wait for the answer once the body is sent; default: the dispatcher's headers timeout. */
+  responseTimeoutMs?: number;
 }
 
 export interface UploadResult {
@@ -89,9 +93,13 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
   const form = new FormData();
   for (const [name, value] of req.fields) form.append(name, value);
   let computed: string | undefined;
+  let stallTimer: NodeJS.Timeout | undefined;
   // Progress counts the file's bytes as they are taken for sending (what a person expects to see).
   const hashing = new HashingStream({
-    onChunk: (bytes) => req.onBytes?.(bytes, req.file.size),
+    onChunk: (bytes) => {
+      stallTimer?.refresh();
+      req.onBytes?.(bytes, req.file.size);
+    },
     onDigest: (hex, bytes) => {
       if (bytes === req.file.size) computed = hex;
     },
@@ -117,6 +125,21 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
   hashing.on('error', (err: Error) => body.destroy(err));
   form.pipe(body);
 
+  // undici's headers timeout covers both a stall while sending and the wait for the answer. The wait
+  // gets its own, longer bound (responseTimeoutMs), so a stall while sending is watched here: no byte
+  // taken by the connection for stallTimeoutMs aborts the request, as a timeout. The file is read only
+  // as fast as the connection takes it (backpressure through `body`), so its reading is the measure;
+  // `body` ends once the connection has taken everything.
+  const stall = new AbortController();
+  if (req.stallTimeoutMs !== undefined && req.responseTimeoutMs !== undefined) {
+    const limit = req.stallTimeoutMs;
+    stallTimer = setTimeout(() => stall.abort(new StallError(limit)), limit);
+    stallTimer.unref();
+    body.once('end', () => clearTimeout(stallTimer));
+    body.once('close', () => clearTimeout(stallTimer));
+  }
+  const signal = req.signal ? AbortSignal.any([req.signal, stall.signal]) : stall.signal;
+
   try {
     const response = await request(req.url, {
       method: 'POST',
@@ -129,14 +152,27 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
         'user-agent': USER_AGENT,
       },
       body,
-      signal: req.signal,
+      signal,
+      ...(req.responseTimeoutMs !== undefined ? { headersTimeout: req.responseTimeoutMs } : {}),
     });
+    clearTimeout(stallTimer);
     const answer: ServerAnswer = { status: response.statusCode, headers: response.headers, body: await readCapped(response.body) };
     return computed === undefined ? { outcome: { kind: 'answer', answer } } : { outcome: { kind: 'answer', answer }, sha256: computed };
   } catch (err) {
+    clearTimeout(stallTimer);
     body.destroy();
     file.destroy();
+    // Aborted by the stall watch: a timeout (retryable), not the user's interruption.
+    if (stall.signal.aborted && !req.signal?.aborted) err = stall.signal.reason;
     return computed === undefined ? { outcome: networkOutcome(err) } : { outcome: networkOutcome(err), sha256: computed };
+  }
+}
+
+/** No progress while sending the body for the stall timeout. */
+export class StallError extends Error {
+  readonly code = 'MOLECULE_SEND_STALL';
+  constructor(ms: number) {
+    super(`the server took no data for ${Math.round(ms / 100) / 10} s while the file was being sent`);
   }
 }
 
@@ -175,6 +211,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   UND_ERR_CONNECT_TIMEOUT: 'timed out while connecting',
   UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the server',
+  MOLECULE_SEND_STALL: 'timed out: the server stopped taking data while the file was being sent',
   UND_ERR_BODY_TIMEOUT: 'timed out reading the answer',
   UND_ERR_SOCKET: 'connection closed unexpectedly',
   UND_ERR_ABORTED: 'aborted',

@@ -22,6 +22,7 @@ function artifactFor(filename: string, metadataText: string): Artifact {
     version: metadata.single.version ?? dist.version,
     metadata,
     metadataPath: 'x/METADATA',
+    pypiMetadataRefusals: [],
   };
 }
 

@@ -12,6 +12,11 @@ function check(headers: readonly string[], { body = '# Demo\n', base = OK_BASE }
   return validateMetadata(parseCoreMetadata([...kept, ...headers].join('\n') + `\n\n${body}`));
 }
 
+/** Every refusal, whoever makes it: errors (no target takes the file) and PyPI's alone. */
+function refused(findings: Findings): string[] {
+  return [...findings.errors, ...findings.pypi.map((r) => r.reason)];
+}
+
 function dist(filename: string): DistFilename {
   const parsed = parseDistFilename(filename);
   if (!parsed.ok) throw new Error(parsed.problem);
@@ -20,7 +25,22 @@ function dist(filename: string): DistFilename {
 
 describe('validateMetadata', () => {
   it('accepts minimal valid metadata with no warnings', () => {
-    expect(check([])).toEqual({ errors: [], warnings: [] });
+    expect(check([])).toEqual({ errors: [], warnings: [], pypi: [] });
+  });
+
+  // Rules by target: what only PyPI refuses is not an error (Gitea stores it, pip installs it).
+  it.each([
+    ['License-Expression under 2.1', ['License-Expression: MIT'], /hatchling 1\.27\+/],
+    ['a Summary over 512 characters', [`Summary: ${'s'.repeat(513)}`], /shorten the summary/],
+    ['License with License-Expression', ['Metadata-Version: 2.4', 'License: MIT', 'License-Expression: MIT'], /keep the SPDX expression/],
+    ['a direct-URL requirement', ['Requires-Dist: pkg @ https://example.com/pkg.whl'], /released version/],
+    ['a javascript: Project-URL', ['Project-URL: Home, javascript:alert(1)'], /https:\/\/ URLs/],
+    ['an ftp Home-page', ['Home-page: ftp://example.com/'], /https:\/\/ URL/],
+  ])('%s is refused by PyPI only, with a fix', (_what, headers, fix) => {
+    const findings = check(headers);
+    expect(findings.errors).toEqual([]);
+    expect(findings.pypi).toHaveLength(1);
+    expect(findings.pypi[0]?.fix).toMatch(fix);
   });
 
   it('requires Metadata-Version, Name and Version', () => {
@@ -47,7 +67,7 @@ describe('validateMetadata', () => {
   // The message is packaging's (and PyPI's), which names the field in lower case.
   describe('fields introduced after the declared metadata version', () => {
     it('refuses License-Expression under 2.1 (what hatchling 1.12 writes)', () => {
-      expect(check(['License-Expression: MIT']).errors).toEqual(['license-expression introduced in metadata version 2.4, not 2.1']);
+      expect(refused(check(['License-Expression: MIT']))).toEqual(['license-expression introduced in metadata version 2.4, not 2.1']);
     });
 
     it.each([
@@ -58,29 +78,29 @@ describe('validateMetadata', () => {
       ['2.4', 'Import-Name: demo', 'import-name introduced in metadata version 2.5, not 2.4'],
     ])('under %s: %s', (mv, header, error) => {
       const base = [`Metadata-Version: ${mv}`, 'Name: demo', 'Version: 1.0'];
-      expect(check([header], { base }).errors).toEqual([error]);
+      expect(refused(check([header], { base }))).toEqual([error]);
     });
 
     it('lets setuptools write License-File under 2.1 (twine drops it instead of failing)', () => {
-      expect(check(['License-File: LICENSE']).errors).toEqual([]);
+      expect(refused(check(['License-File: LICENSE']))).toEqual([]);
     });
 
     it('accepts every 2.4 field under 2.4', () => {
       const base = ['Metadata-Version: 2.4', 'Name: demo', 'Version: 1.0', 'Description-Content-Type: text/plain'];
-      expect(check(['License-Expression: MIT', 'License-File: LICENSE', 'Dynamic: Requires-Dist'], { base }).errors).toEqual([]);
+      expect(refused(check(['License-Expression: MIT', 'License-File: LICENSE', 'Dynamic: Requires-Dist'], { base }))).toEqual([]);
     });
   });
 
   describe('Dynamic (PEP 643)', () => {
     const base = ['Metadata-Version: 2.2', 'Name: demo', 'Version: 1.0', 'Description-Content-Type: text/plain'];
     it.each(['Name', 'version', 'Metadata-Version'])('refuses %s as dynamic', (field) => {
-      expect(check([`Dynamic: ${field}`], { base }).errors).toEqual([`'${field}' is not allowed as a dynamic field`]);
+      expect(refused(check([`Dynamic: ${field}`], { base }))).toEqual([`'${field}' is not allowed as a dynamic field`]);
     });
     it('refuses a field that does not exist', () => {
-      expect(check(['Dynamic: Favourite-Colour'], { base }).errors).toEqual(["'Favourite-Colour' is not a valid dynamic field"]);
+      expect(refused(check(['Dynamic: Favourite-Colour'], { base }))).toEqual(["'Favourite-Colour' is not a valid dynamic field"]);
     });
     it('accepts known fields in any case', () => {
-      expect(check(['Dynamic: Requires-Dist', 'Dynamic: classifier', 'Dynamic: LICENSE-FILE'], { base }).errors).toEqual([]);
+      expect(refused(check(['Dynamic: Requires-Dist', 'Dynamic: classifier', 'Dynamic: LICENSE-FILE'], { base }))).toEqual([]);
     });
   });
 
@@ -95,7 +115,7 @@ describe('validateMetadata', () => {
       'text/markdown; variant=CommonMark',
       'text/x-rst; charset=UTF-8',
     ])('accepts %j', (value) => {
-      expect(check([`Description-Content-Type: ${value}`]).errors).toEqual([]);
+      expect(refused(check([`Description-Content-Type: ${value}`]))).toEqual([]);
     });
 
     it.each([
@@ -106,7 +126,7 @@ describe('validateMetadata', () => {
       ['text/markdown; variant=Foo', /Markdown variant must be GFM or CommonMark/],
       ['text/markdown; variant=gfm', /Markdown variant must be GFM or CommonMark/],
     ])('refuses %j', (value, problem) => {
-      const { errors } = check([`Description-Content-Type: ${value}`]);
+      const errors = refused(check([`Description-Content-Type: ${value}`]));
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(problem);
       expect(errors[0]).toContain(value);
@@ -114,26 +134,26 @@ describe('validateMetadata', () => {
   });
 
   it('refuses a Summary on more than one line (packaging, PyPI)', () => {
-    expect(check(['Summary: first line', '  second line']).errors).toEqual(['Summary must be a single line']);
+    expect(refused(check(['Summary: first line', '  second line']))).toEqual(['Summary must be a single line']);
   });
 
   it('refuses an extra that is not a valid name (PEP 685)', () => {
-    expect(check(['Provides-Extra: ok-extra', 'Provides-Extra: not ok']).errors).toEqual(["'not ok' is an invalid value for Provides-Extra (not a valid name)"]);
+    expect(refused(check(['Provides-Extra: ok-extra', 'Provides-Extra: not ok']))).toEqual(["'not ok' is an invalid value for Provides-Extra (not a valid name)"]);
   });
 
   describe('Project-URL', () => {
     it('accepts "Label, URL" entries', () => {
-      expect(check(['Project-URL: Homepage, https://example.com', 'Project-URL: Bug Tracker,https://example.com/issues']).errors).toEqual([]);
+      expect(refused(check(['Project-URL: Homepage, https://example.com', 'Project-URL: Bug Tracker,https://example.com/issues']))).toEqual([]);
     });
     it('refuses an entry without a URL', () => {
-      expect(check(['Project-URL: https://example.com']).errors).toEqual(["Project-URL 'https://example.com' must be 'Label, URL'"]);
+      expect(refused(check(['Project-URL: https://example.com']))).toEqual(["Project-URL 'https://example.com' must be 'Label, URL'"]);
     });
     it('refuses a label over 32 characters', () => {
       const label = 'L'.repeat(33);
-      expect(check([`Project-URL: ${label}, https://example.com`]).errors).toEqual([`Project-URL label '${label}' is longer than 32 characters`]);
+      expect(refused(check([`Project-URL: ${label}, https://example.com`]))).toEqual([`Project-URL label '${label}' is longer than 32 characters`]);
     });
     it('refuses a label used twice', () => {
-      expect(check(['Project-URL: Home, https://a', 'Project-URL: Home, https://b']).errors).toEqual(["Project-URL label 'Home' is used more than once"]);
+      expect(refused(check(['Project-URL: Home, https://a', 'Project-URL: Home, https://b']))).toEqual(["Project-URL label 'Home' is used more than once"]);
     });
   });
 
@@ -165,7 +185,7 @@ describe('validateMetadata', () => {
   });
 
   it('only warns about an unknown header', () => {
-    expect(check(['X-Something: else'])).toEqual({ errors: [], warnings: ["unrecognised metadata field 'X-Something' (ignored)"] });
+    expect(check(['X-Something: else'])).toEqual({ errors: [], warnings: ["unrecognised metadata field 'X-Something' (ignored)"], pypi: [] });
   });
 
   it('passes on parse problems as errors', () => {
@@ -191,6 +211,7 @@ describe('validateMetadata', () => {
       expect(findings).toEqual({
         errors: [],
         warnings: ['`long_description` missing.', '`long_description_content_type` missing. defaulting to `text/x-rst`.'],
+        pypi: [],
       });
     });
   });
@@ -200,7 +221,7 @@ describe('validateAgainstFilename', () => {
   const meta = (name: string, version: string) => parseCoreMetadata(`Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
 
   it('accepts a file name that matches the metadata, whatever the spelling', () => {
-    expect(validateAgainstFilename(meta('My.Weird_Name', '0.3.post1'), dist('my_weird_name-0.3.post1-py3-none-any.whl'))).toEqual({ errors: [], warnings: [] });
+    expect(validateAgainstFilename(meta('My.Weird_Name', '0.3.post1'), dist('my_weird_name-0.3.post1-py3-none-any.whl'))).toEqual({ errors: [], warnings: [], pypi: [] });
     expect(validateAgainstFilename(meta('demo', '1.0'), dist('demo-1.0.0-py3-none-any.whl')).errors).toEqual([]);
     expect(validateAgainstFilename(meta('demo', '2.0.0rc1'), dist('demo-2.0.0c1.tar.gz')).errors).toEqual([]);
   });
@@ -234,6 +255,6 @@ describe('validateAgainstFilename', () => {
   });
 
   it('does not warn about a PEP 625 sdist', () => {
-    expect(validateAgainstFilename(meta('demo-pkg', '1.0'), dist('demo_pkg-1.0.tar.gz'))).toEqual({ errors: [], warnings: [] });
+    expect(validateAgainstFilename(meta('demo-pkg', '1.0'), dist('demo_pkg-1.0.tar.gz'))).toEqual({ errors: [], warnings: [], pypi: [] });
   });
 });

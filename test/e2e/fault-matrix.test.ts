@@ -340,6 +340,7 @@ describe.each(['gitea', 'pypi'] as const)('fault at the %s target', (side) => {
             retryDelayMs: 5,
             maxRetryDelayMs: 2000,
             timeoutMs: 500,
+            responseTimeoutMs: 500,
             verify: c.verify ?? false,
             verifyAttempts: 1,
             http: { connect: { lookup: failingLookup } },

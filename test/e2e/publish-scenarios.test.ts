@@ -98,7 +98,7 @@ describe('publishing', () => {
     expect(r.code).toBe(0);
     expect(r.targets).toEqual({ Gitea: 'success', PyPI: 'failed_http_403' });
     expect(r.details.PyPI).toContain('Invalid or non-existent authentication information');
-    expect(r.details.PyPI).toContain('hint: the token in PYPI_TOKEN is invalid, expired, or not scoped to this project');
+    expect(r.details.PyPI).toContain('hint: the token in PYPI_TOKEN is not a valid PyPI token (mistyped, revoked, or for TestPyPI)');
     expect(gitea.files()).toHaveLength(3);
     expect(pypi.uploads()).toHaveLength(1); // stops at the first refusal: no retry storm
   });

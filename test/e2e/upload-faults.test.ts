@@ -74,10 +74,10 @@ describe('server answers', () => {
     expect(g.files()).toHaveLength(2);
   });
 
-  it('a server that stalls past --timeout is retried, then given up on with a clear line', async () => {
+  it('a server that takes the body and never answers within --response-timeout is retried, then given up on with a clear line', async () => {
     const g = await gitea();
     g.injectFault({ kind: 'stall', stallMs: 10_000, always: true });
-    const r = await run(g, ['--timeout', '0.5', '--retries', '1']);
+    const r = await run(g, ['--response-timeout', '0.5', '--retries', '1']);
     expect(r.code).toBe(1);
     expect(r.targets.Gitea).toBe('failed_network');
     expect(r.details.Gitea).toContain('timed out waiting for the server (gave up after 2 attempts)');

@@ -3,8 +3,12 @@ import { fetch } from 'undici';
 import {
   buildSdist,
   buildWheel,
+  GITEA_PROFILE_BEHAVIOUR,
+  GITEA_PROFILES,
+  giteaProfileLabel,
   sha256Hex,
   startGiteaRegistry,
+  type GiteaProfile,
   type GiteaRegistry,
   type GiteaRegistryOptions,
 } from '../helpers/registries/index.js';
@@ -196,7 +200,7 @@ describe('Gitea double: authentication and permissions', () => {
 });
 
 describe('Gitea double: read side', () => {
-  it('renders the simple page like simple.tmpl: absolute hrefs, #sha256=, escaped requires-python, string-sorted versions', async () => {
+  it('renders the simple page like the 1.22 simple.tmpl: absolute hrefs, #sha256=, escaped requires-python, string-sorted versions', async () => {
     const g = await start();
     for (const version of ['1.9', '1.10', '1!1.0.1+r1234']) {
       const file = { filename: `demo_pkg-${version}.tar.gz`, content: Buffer.from(version) };
@@ -208,7 +212,8 @@ describe('Gitea double: read side', () => {
     const html = await res.text();
     const files = `${g.url}/api/packages/molecule/pypi/files/demo-pkg`;
     expect(html).toBe(
-      '<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for Demo-Pkg</title>\n\t</head>\n\t<body>\n\t\t<h1>Links for Demo-Pkg</h1>\n\t\t' +
+      // v1.22.0's `{{- /* PEP 503 … */ -}}` comment trims the whitespace between <body> and <h1>.
+      '<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for Demo-Pkg</title>\n\t</head>\n\t<body><h1>Links for Demo-Pkg</h1>\n\t\t' +
         `\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="${files}/1!1.0.1&#43;r1234/demo_pkg-1!1.0.1&#43;r1234.tar.gz#sha256=${sha256Hex(Buffer.from('1!1.0.1+r1234'))}" data-requires-python="&gt;=3.8">demo_pkg-1!1.0.1&#43;r1234.tar.gz</a><br>\n\t\t\t\n\t\t` +
         `\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="${files}/1.10/demo_pkg-1.10.tar.gz#sha256=${sha256Hex(Buffer.from('1.10'))}" data-requires-python="&gt;=3.8">demo_pkg-1.10.tar.gz</a><br>\n\t\t\t\n\t\t` +
         `\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="${files}/1.9/demo_pkg-1.9.tar.gz#sha256=${sha256Hex(Buffer.from('1.9'))}">demo_pkg-1.9.tar.gz</a><br>\n\t\t\t\n\t\t` +
@@ -319,5 +324,132 @@ describe('Gitea double: faults', () => {
     await g.close();
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(await pending).toBeInstanceOf(Error);
+  });
+});
+
+describe('Gitea double: server profiles', () => {
+  it('lists the profiles with labels', () => {
+    expect(GITEA_PROFILES).toEqual(['1.17', '1.19', '1.22', 'forgejo']);
+    expect(GITEA_PROFILES.map(giteaProfileLabel)).toEqual(['Gitea 1.17–1.18', 'Gitea 1.19–1.21', 'Gitea ≥1.22', 'Forgejo (recent)']);
+  });
+
+  it('defaults to 1.22', async () => {
+    expect((await start()).profile).toBe('1.22');
+  });
+
+  const expected: Record<GiteaProfile, { fragment: string; duplicate: [number, string]; badToken: [number, string] }> = {
+    '1.17': { fragment: '#sha256-', duplicate: [400, 'Package file does exist already'], badToken: [401, 'reqPackageAccess\n'] },
+    '1.19': { fragment: '#sha256-', duplicate: [400, 'package file already exists'], badToken: [401, 'authGroup.Verify\n'] },
+    '1.22': { fragment: '#sha256=', duplicate: [409, 'package file already exists'], badToken: [401, 'authGroup.Verify\n'] },
+    forgejo: { fragment: '#sha256=', duplicate: [409, 'package file already exists'], badToken: [401, 'authGroup.Verify\n'] },
+  };
+
+  for (const profile of GITEA_PROFILES) {
+    const want = expected[profile];
+    describe(giteaProfileLabel(profile), () => {
+      it(`index fragment ${want.fragment}HEX, duplicate ${want.duplicate[0]}`, async () => {
+        const g = await start({ profile });
+        expect((await post(g.uploadUrl, form(wheel), AUTH)).res.status).toBe(201);
+        const html = await (await fetch(`${g.indexUrl}demo-pkg`)).text();
+        expect(html).toContain(`/files/demo-pkg/1.0.0/${wheel.filename}${want.fragment}${sha256Hex(wheel.content)}"`);
+        const again = await post(g.uploadUrl, form(wheel), AUTH);
+        expect([again.res.status, again.text, again.res.headers.get('content-type')]).toEqual([...want.duplicate, PLAIN_API]);
+      });
+
+      it('bad token header', async () => {
+        const g = await start({ profile });
+        const r = await post(g.uploadUrl, form(wheel), { authorization: 'token nope' });
+        expect([r.res.status, r.text]).toEqual(want.badToken);
+        // A bad Basic password is an authentication error in all profiles (1.18+).
+        const b = await post(g.uploadUrl, form(wheel), { authorization: basic('publisher', 'wrong') });
+        expect([b.res.status, b.text]).toEqual([401, 'authGroup.Verify\n']);
+      });
+
+      it('quota', async () => {
+        const g = await start({ profile, quotaBytes: wheel.content.length + 10 });
+        expect((await post(g.uploadUrl, form(wheel), AUTH)).res.status).toBe(201);
+        const second = await post(g.uploadUrl, form(sdist), AUTH);
+        const third = await post(g.uploadUrl, form({ filename: 'third.whl', content: Buffer.from('third') }), AUTH);
+        const q = GITEA_PROFILE_BEHAVIOUR[profile].quota;
+        if (q.kind === 'none') {
+          // 1.17–1.18 have no package limits at all.
+          expect([second.res.status, third.res.status]).toEqual([201, 201]);
+        } else if (q.kind === 'gitea') {
+          // used + upload > limit → 403, before the upload is stored.
+          expect([second.res.status, second.text]).toEqual([403, 'maximum allowed package storage quota exceeded']);
+          expect(second.res.headers.get('content-type')).toBe(PLAIN_API);
+        } else {
+          // Forgejo: used < limit before the upload passes (this one overshoots); the next gets 413.
+          expect(second.res.status).toBe(201);
+          expect([third.res.status, third.text]).toEqual([413, 'enforcePackagesQuota\n']);
+          expect(third.res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+          // It runs before the handler reads the form: even a broken form gets 413.
+          const broken = await post(g.uploadUrl, { fields: [['name', 'x']] }, AUTH);
+          expect(broken.res.status).toBe(413);
+        }
+      });
+
+      it('a page of 10,000 seeded files plus the new upload, fast', async () => {
+        const g = await start({ profile });
+        const t0 = performance.now();
+        const seeded = g.seedMany('demo_pkg', 10_000);
+        expect(seeded).toHaveLength(10_000);
+        expect((await post(g.uploadUrl, form(wheel), AUTH)).res.status).toBe(201);
+        const res = await fetch(`${g.indexUrl}demo-pkg`);
+        const html = await res.text();
+        const elapsed = performance.now() - t0;
+        const anchors = [...html.matchAll(/<a href="[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1]);
+        expect(anchors).toHaveLength(10_001);
+        if (GITEA_PROFILE_BEHAVIOUR[profile].versionOrder === 'string') {
+          // 0.0.* < 1.0.0 in a plain string compare: the new file is the last link of a multi-MB page.
+          expect(anchors.at(-1)).toBe(wheel.filename);
+          expect(anchors[0]).toBe('demo_pkg-0.0.0-py3-none-any.whl');
+          expect(anchors[1]).toBe('demo_pkg-0.0.1-py3-none-any.whl');
+          expect(anchors[2]).toBe('demo_pkg-0.0.10-py3-none-any.whl');
+        } else {
+          // 1.17–1.19: created_unix DESC, the newest version first.
+          expect(anchors[0]).toBe(wheel.filename);
+          expect(anchors.at(-1)).toBe('demo_pkg-0.0.0-py3-none-any.whl');
+        }
+        expect(html.length).toBeGreaterThan(1_500_000);
+        expect(elapsed).toBeLessThan(1000);
+      });
+    });
+  }
+
+  it('renders each template exactly: <br/> and #sha256- in 1.17, Forgejo keeps the untrimmed <body>', async () => {
+    const file = { filename: 'demo_pkg-1.0.tar.gz', content: Buffer.from('x') };
+    const page = async (profile: GiteaProfile): Promise<string> => {
+      const g = await startGiteaRegistry({ profile });
+      try {
+        await post(g.uploadUrl, twineFields(file, { name: 'demo-pkg', version: '1.0' }), AUTH);
+        const link = `<a href="${g.url}/api/packages/molecule/pypi/files/demo-pkg/1.0/demo_pkg-1.0.tar.gz`;
+        return (await (await fetch(`${g.indexUrl}demo-pkg`)).text()).replace(link, '<a href="URL');
+      } finally {
+        await g.close();
+      }
+    };
+    const head = '<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for demo-pkg</title>\n\t</head>\n\t<body>';
+    const tail = '\n\t\t\t\n\t\t\n\t</body>\n</html>\n';
+    const hash = sha256Hex(Buffer.from('x'));
+    expect(await page('1.17')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br/>${tail}`);
+    expect(await page('1.19')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
+    expect(await page('1.22')).toBe(`${head}<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
+    expect(await page('forgejo')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
+  });
+
+  it('1.17–1.18: no token scopes, no limits, and an anonymous /api/v1 file listing', async () => {
+    const g = await start({ profile: '1.17', users: { publisher: { token: 'gitea-test-token', scopes: ['read:package'], ownsOwner: true } }, maxFileBytes: 1 });
+    expect((await post(g.uploadUrl, form(wheel), AUTH)).res.status).toBe(201);
+    const list = await fetch(`${g.url}/api/v1/packages/molecule/pypi/demo-pkg/1.0.0/files`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as Array<{ sha256: string }>)[0]?.sha256).toBe(sha256Hex(wheel.content));
+  });
+
+  it('legacyDuplicateStatus still overrides the profile status', async () => {
+    const g = await start({ profile: 'forgejo', legacyDuplicateStatus: 400 });
+    await post(g.uploadUrl, form(wheel), AUTH);
+    const again = await post(g.uploadUrl, form(wheel), AUTH);
+    expect([again.res.status, again.text]).toEqual([400, 'package file already exists']);
   });
 });
