@@ -22,7 +22,7 @@ import { parseSimpleIndex } from './upload/index-reader.js';
 import { mapLimited } from './util/concurrency.js';
 import type { EngineDeps } from './upload/engine.js';
 import type { FileResult, PublishReport } from './report/model.js';
-import { startGiteaRegistry, type GiteaRegistry } from './sandbox/gitea.js';
+import { giteaProfileLabel, startGiteaRegistry, type GiteaProfile, type GiteaRegistry } from './sandbox/gitea.js';
 import { startPypiRegistry } from './sandbox/pypi.js';
 
 export interface RehearseOptions {
@@ -36,6 +36,8 @@ export interface RehearseOptions {
   timeoutMs?: number;
   /** Parent folder of the temporary folder (default: the system's). */
   tmpDir?: string;
+  /** Which Gitea the sandbox behaves as (default the current, ≥1.22): rehearse against the version you run. */
+  giteaProfile?: GiteaProfile;
   signal?: AbortSignal;
 }
 
@@ -84,10 +86,15 @@ export async function rehearse(set: InspectedSet, options: RehearseOptions = {},
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
     const [gitea, pypi] = await Promise.all([
-      startGiteaRegistry({ owner: SANDBOX_OWNER, users: { [giteaUser]: { token: giteaToken, scopes: ['write:package'], ownsOwner: true } } }),
+      startGiteaRegistry({
+        owner: SANDBOX_OWNER,
+        users: { [giteaUser]: { token: giteaToken, scopes: ['write:package'], ownsOwner: true } },
+        ...(options.giteaProfile ? { profile: options.giteaProfile } : {}),
+      }),
       startPypiRegistry({ tokens: { [pypiToken]: {} } }),
     ]);
     cleanup.push(() => gitea.close(), () => pypi.close());
+    note(`the Gitea sandbox behaves as ${giteaProfileLabel(gitea.profile)}`);
 
     const env: NodeJS.ProcessEnv = { [ENV.giteaUser]: giteaUser, [ENV.giteaToken]: giteaToken, [ENV.pypiToken]: pypiToken };
     const { targets } = resolveTargets(

@@ -13,7 +13,7 @@ import { inspectSet } from '../src/publish.js';
 import { rehearse, type RehearsalReport } from '../src/rehearse.js';
 import { renderRehearsalMarkdown } from '../src/report/rehearsal-markdown.js';
 import { FIXTURES, ROOT } from './helpers/cli.js';
-import { buildSdist, buildWheel } from './helpers/registries/index.js';
+import { buildSdist, buildWheel, giteaProfileLabel } from './helpers/registries/index.js';
 
 /** Probed before any registry runs (a synchronous spawn would block the in-process registries later). */
 async function pipWorks(python: string): Promise<boolean> {
@@ -114,6 +114,15 @@ describe('rehearse', () => {
     expect(md).toContain('| molecule_demo_hatch-2.0.0rc1-py3-none-any.whl | yes | matches | yes |');
     expect(md).toContain('| molecule-demo-zip-0.1.0.zip | yes | matches | — |');
   }, 90_000);
+
+  it.each(['1.17', '1.19', 'forgejo'] as const)('--rehearse-gitea %s: the sandbox behaves as that Gitea, and every file is published and read back', async (profile) => {
+    const set = await inspectSet([FIXTURES], ROOT);
+    const notes: string[] = [];
+    const report = await rehearse(set, { python: '/nonexistent/python3', giteaProfile: profile }, { note: (m) => notes.push(m) });
+    expectPublishedToSandboxes(report);
+    expect(notes).toContain(`the Gitea sandbox behaves as ${giteaProfileLabel(profile)}`);
+    for (const f of report.rehearsal.files) expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
+  }, 60_000);
 
   it('without pip: still publishes, fetches every file through the index link, installs nothing', async () => {
     hostileEnvironment();

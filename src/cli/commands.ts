@@ -360,7 +360,7 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   const progress = progressFor(io, session, global, state.json);
   const report = await rehearse(
     set,
-    { concurrency: engine.concurrency, ...(io.signal ? { signal: io.signal } : {}) },
+    { concurrency: engine.concurrency, ...(flags.rehearseGitea ? { giteaProfile: flags.rehearseGitea } : {}), ...(io.signal ? { signal: io.signal } : {}) },
     { emit: eventPrinter(out, progress), note: (line) => out.info(`rehearsal: ${line}`) },
   );
   progress.stop();

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ENV } from '../config/env.js';
+import { GITEA_PROFILES } from '../sandbox/profiles.js';
 import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
 
 export type { CliIo } from './types.js';
@@ -60,6 +61,11 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
     .option('-n, --dry-run', 'read and check everything, print the plan, send nothing')
     .option('--rehearse', 'publish to local Gitea-like and PyPI-like registries on 127.0.0.1, download every file back and install each wheel (needs no credentials)')
+    .addOption(
+      new Option('--rehearse-gitea <version>', 'with --rehearse: the Gitea version the local registry behaves as (1.17 for 1.17–1.18, 1.19 for 1.19–1.21, 1.22 and later, or forgejo)')
+        .choices(GITEA_PROFILES)
+        .default('1.22'),
+    )
     .option('--gitea-url <url>', `Gitea base URL, e.g. https://git.example.com (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
     .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
     .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)

@@ -1,5 +1,6 @@
 /** Types shared by the light command-line shell (main.ts) and the commands it loads on demand. */
 import type { LogFormat } from '../log.js';
+import type { GiteaProfile } from '../sandbox/profiles.js';
 
 export interface GlobalFlags {
   verbose?: boolean;
@@ -33,6 +34,7 @@ export interface PublishFlags {
   retryDelay: number;
   timeout: number;
   responseTimeout: number;
+  rehearseGitea?: GiteaProfile;
   verify?: boolean;
   summary?: string;
   json?: boolean;

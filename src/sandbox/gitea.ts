@@ -12,6 +12,7 @@
  *   GET    /api/v1/packages/{owner}/pypi/{name}/{version}/files       JSON list of files with hashes
  */
 import { createHash } from 'node:crypto';
+import { GITEA_PROFILES, type GiteaProfile } from './profiles.js';
 import type http from 'node:http';
 import {
   isFilePart,
@@ -104,9 +105,7 @@ export const GITEA_DEFAULT_USER = 'publisher';
 // methods returned no errors, services/auth/group.go v1.17.4); 1.19.x still rendered `<br/>`, listed versions
 // newest first, and treated a bad `token`/`Bearer` header as anonymous (fixed in 1.20.0 by #23748, #23550, #25701).
 
-/** The server versions the double can emulate. */
-export const GITEA_PROFILES = ['1.17', '1.19', '1.22', 'forgejo'] as const;
-export type GiteaProfile = (typeof GITEA_PROFILES)[number];
+export { GITEA_PROFILES, type GiteaProfile };
 
 export interface GiteaProfileBehaviour {
   label: string;
