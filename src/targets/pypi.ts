@@ -146,7 +146,7 @@ function pypiRefusals(a: Artifact): Refusal[] {
     const bad = a.dist.platformTags.filter((tag) => !pypiPlatformTag(tag));
     if (bad.length > 0) {
       out.push({
-        reason: `PyPI refuses the platform tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} (Binary wheel '${a.filename}' has an unsupported platform tag)`,
+        reason: `PyPI refuses the platform tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} (unsupported platform tag: Linux wheels must be manylinux or musllinux)`,
         fix: 'repair Linux wheels with auditwheel to a manylinux/musllinux tag; PyPI takes no plain linux_* wheels',
       });
     }

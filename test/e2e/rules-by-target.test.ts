@@ -1,0 +1,97 @@
+/**
+ * Rules by target: what only PyPI refuses still goes to Gitea (the required target) and is
+ * skipped_unsupported at PyPI with the reason and the fix; PyPI gets no request that the rules
+ * predict it refuses. The files are real builds (fixtures/pypi-refused: hatchling 1.12's SPDX licence
+ * under Metadata 2.1, a plain linux_x86_64 wheel), next to a normal release.
+ */
+import { copyFile, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT, giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
+import { parseSummary } from '../helpers/summary.js';
+import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
+import { resolveTargets } from '../../src/config/resolve.js';
+import { defaultDeps, inspectSet } from '../../src/publish.js';
+import { publishToTarget } from '../../src/upload/engine.js';
+
+const REFUSED_DIR = join(ROOT, 'fixtures', 'pypi-refused');
+const NORMAL = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()?.close();
+});
+
+async function mixedSet(): Promise<{ dir: string; refused: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'molecule-mixed-'));
+  for (const f of NORMAL) await copyFile(join(FIXTURES, f), join(dir, f));
+  const refused = await readdir(REFUSED_DIR);
+  for (const f of refused) await copyFile(join(REFUSED_DIR, f), join(dir, f));
+  return { dir, refused };
+}
+
+describe('a set mixing normal files with files only PyPI refuses', () => {
+  it('check: passes (Gitea takes every file), names per file what PyPI would refuse and the fix; --strict fails', async () => {
+    const { dir, refused } = await mixedSet();
+    const r = await runMain(['check', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of refused) expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.+]/g, '\\$&')}: PyPI \\(best-effort\\) would refuse it: .+; fix: `));
+    expect(r.stderr).toMatch(/license-expression introduced in metadata version 2\.4, not 2\.1; fix: hatchling 1\.27\+/);
+    expect(r.stderr).toMatch(/platform tag 'linux_x86_64'.*; fix: repair Linux wheels with auditwheel/);
+    expect(r.stderr).toMatch(/5 passed, 0 failed/);
+    const strict = await runMain(['check', '--strict', dir]);
+    expect(strict.code).toBe(3);
+  });
+
+  it('dry run: the plan shows them skipped_unsupported at PyPI and would_upload at Gitea', async () => {
+    const { dir, refused } = await mixedSet();
+    const r = await runMain(['--dry-run', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'o', dir], { env: giteaEnv({ PYPI_TOKEN: 'pypi-x' }) });
+    expect(r.code, r.stderr).toBe(0);
+    const s = parseSummary(r.stdout);
+    for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'would_upload', PyPI: 'skipped_unsupported' });
+    for (const f of NORMAL) expect(s.files[f]).toEqual({ Gitea: 'would_upload', PyPI: 'would_upload' });
+  });
+
+  it('publish: exit 0, Gitea holds every file, PyPI the rest, and PyPI got no request for a refused file', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const { dir, refused } = await mixedSet();
+    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
+      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...NORMAL, ...refused].sort());
+    expect(pypi.files().map((f) => f.filename).sort()).toEqual([...NORMAL].sort());
+    expect(pypi.uploads().map((u) => u.fileName).sort()).toEqual([...NORMAL].sort());
+    const s = parseSummary(r.stdout);
+    for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'uploaded', PyPI: 'skipped_unsupported' });
+    // The log names each skipped file with its reason and fix.
+    for (const f of refused) expect(r.stderr).toMatch(new RegExp(`PyPI: skipped ${f.replace(/[.+]/g, '\\$&')}: .+; fix: `));
+  });
+
+  it("agrees with the PyPI double (Warehouse's rules from its source): sent anyway, each predicted refusal is refused", async () => {
+    const pypi = await startPypiRegistry();
+    open.push(pypi);
+    const { dir, refused } = await mixedSet();
+    const set = await inspectSet([dir]);
+    const env = { PYPI_TOKEN: 'pypi-test-token' };
+    const target = resolveTargets({ giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, env, { dryRun: true }).targets.find(
+      (t) => t.kind.label === 'PyPI',
+    );
+    if (!target) throw new Error('no PyPI target');
+    const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
+    const predicted = target.kind.refusals(artifacts);
+    expect([...predicted.keys()].sort()).toEqual([...refused].sort());
+    const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
+    for (const artifact of artifacts) {
+      // One file at a time, with no refusals applied: what would PyPI say?
+      const report = await publishToTarget(target, [artifact], new Map(), engine, defaultDeps);
+      const status = report.files[0]?.status;
+      if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
+      else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');
+    }
+  });
+});
