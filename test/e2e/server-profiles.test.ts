@@ -111,6 +111,29 @@ describe.each(GITEA_PROFILES)('against the %s profile', (profile) => {
   });
 });
 
+describe('quotas', () => {
+  it("Forgejo's 413 quota answer is told apart from a proxy's size limit", async () => {
+    const g = await startGiteaRegistry({ profile: 'forgejo', quotaBytes: 10 });
+    open.push(g);
+    g.seedMany('something-else', 1);
+    const r = await publish(g.url, g.owner, await release());
+    expect(r.code).toBe(1);
+    expect(r.targets.Gitea).toBe('failed_http_413');
+    expect(r.details.Gitea).toMatch(/Forgejo package quota exceeded/);
+    expect(r.stderr).toMatch(/quota is used up/);
+    expect(r.stderr).not.toMatch(/proxy/);
+  });
+
+  it("Gitea's 403 quota answer names the quota", async () => {
+    const g = await startGiteaRegistry({ profile: '1.22', quotaBytes: 10 });
+    open.push(g);
+    const r = await publish(g.url, g.owner, await release());
+    expect(r.code).toBe(1);
+    expect(r.targets.Gitea).toBe('failed_http_403');
+    expect(r.details.Gitea).toMatch(/Gitea package quota exceeded: maximum allowed package storage quota exceeded/);
+  });
+});
+
 /** A proxy in front of Gitea that drops the `#sha256…` fragments from its simple pages (as some caches and rewriting proxies do). */
 async function fragmentStrippingProxy(upstream: string, options: { hideFileList?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
   const target = new URL(upstream);
