@@ -121,6 +121,20 @@ async function expectInvalid(label: string, dir: string, bad: string, problems: 
   });
 }
 
+/**
+ * Rules by target: a file only PyPI refuses is not a bad input. It is published to Gitea (exit 0),
+ * skipped at PyPI with the reason on one log line, and PyPI gets no request for it.
+ */
+async function expectPypiOnly(dir: string, file: string, reason: RegExp): Promise<void> {
+  await withRegistries(async (registries) => {
+    const r = await publishRun(registries, [dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(registries.gitea.files().map((f) => f.filename)).toContain(file);
+    expect(registries.pypi.uploads().map((u) => u.fileName)).not.toContain(file);
+    expect(r.stderr).toMatch(new RegExp(`PyPI: skipped ${escapeRegExp(file)}: .*${reason.source}`));
+  });
+}
+
 /** Publishes `paths` and asserts a usage error (exit 2) with this one line. */
 async function expectUsage(label: string, paths: readonly string[], names: string, line: string): Promise<void> {
   await withRegistries(async (registries) => {
@@ -310,10 +324,10 @@ describe.concurrent('bad metadata: exit 3, one line naming the file and the fiel
     ]);
   });
 
-  it('20. License-Expression under Metadata-Version 2.1 (hatchling 1.12)', async () => {
+  it('20. License-Expression under Metadata-Version 2.1 (hatchling 1.12): refused by PyPI alone, so Gitea gets it', async () => {
     const dir = folder();
     writeSdist(dir, 'demo-1.0.tar.gz', { pkgInfo: meta('demo', '1.0', { extra: [['License-Expression', 'MIT']] }) });
-    await expectInvalid('License-Expression under 2.1', dir, 'demo-1.0.tar.gz', ['demo-1.0/PKG-INFO: license-expression introduced in metadata version 2.4, not 2.1']);
+    await expectPypiOnly(dir, 'demo-1.0.tar.gz', /demo-1\.0\/PKG-INFO: license-expression introduced in metadata version 2\.4, not 2\.1/);
   });
 
   it('21. an invalid PEP 440 version in the metadata', async () => {
@@ -322,12 +336,10 @@ describe.concurrent('bad metadata: exit 3, one line naming the file and the fiel
     await expectInvalid('invalid version', dir, 'demo-1.0-py3-none-any.whl', ["demo-1.0.dist-info/METADATA: '1.0-banana' is an invalid value for Version (not PEP 440)"]);
   });
 
-  it('22. a Description-Content-Type with a charset other than UTF-8', async () => {
+  it('22. a Description-Content-Type with a charset other than UTF-8: refused by PyPI alone, so Gitea gets it', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { override: { 'Description-Content-Type': 'text/markdown; charset=latin-1' } }) });
-    await expectInvalid('bad DCT charset', dir, 'demo-1.0-py3-none-any.whl', [
-      "demo-1.0.dist-info/METADATA: 'text/markdown; charset=latin-1' is an invalid value for Description-Content-Type (charset must be UTF-8)",
-    ]);
+    await expectPypiOnly(dir, 'demo-1.0-py3-none-any.whl', /'text\/markdown; charset=latin-1' is an invalid value for Description-Content-Type \(charset must be UTF-8\)/);
   });
 
   it('23. a Requires-Dist that is not PEP 508', async () => {
