@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { Blob } from 'node:buffer';
 import { fetch } from 'undici';
 import { blake2b } from 'hash-wasm';
 import {
@@ -7,6 +9,7 @@ import {
   parsePep440,
   sha256Hex,
   startPypiRegistry,
+  writeTarGz,
   writeZip,
   type PypiRegistry,
   type PypiRegistryOptions,
@@ -176,7 +179,7 @@ describe('PyPI double: upload', () => {
       [{ name: null }, `'' is an invalid value for Name. Error: This field is required. ${cm}`],
       [{ metadata_version: '2.0' }, `'2.0' is not a valid metadata version. ${cm}`],
       [{ version: 'one' }, `'one' is invalid for 'version'. ${cm}`],
-      [{ version: '1.0+local.7' }, `The use of local versions in '1.0+local.7' is not allowed. ${cm}`],
+      [{ version: '1.0+local.7' }, "The use of local versions in '1.0+local.7' is not allowed. See https://packaging.python.org/en/latest/specifications/version-specifiers/#local-version-identifiers for more information."],
       [{ summary: 'UNKNOWN', version: 'UNKNOWN' }, `'version' is a required field. ${cm}`],
     ];
     for (const [overrides, message] of cases) expect(await attempt(p.uploadUrl, form(wheel, overrides)), JSON.stringify(overrides)).toEqual([400, message]);
@@ -254,6 +257,221 @@ describe('PyPI double: upload', () => {
     expect((await attempt(p.uploadUrl, form(big, {}, { name: 'demo-pkg', version: '2.0' })))[1]).toBe(
       "File too large. Limit for project 'demo-pkg' is 1 MB. See https://docs.pypi.org/project-management/storage-limits#requesting-a-file-size-limit-increase for more information.",
     );
+  });
+});
+
+describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)', () => {
+  const cm = 'See https://packaging.python.org/specifications/core-metadata for more information.';
+  const distInfo = 'demo_pkg-1.0.0.dist-info';
+  /** A demo-pkg 1.0.0 wheel with these members (stored); METADATA, WHEEL and RECORD unless left out. */
+  function wheelWith(extra: Array<[string, Buffer]>, leaveOut: string[] = []): { filename: string; content: Buffer } {
+    const members: Array<[string, Buffer]> = [
+      ['demo_pkg/__init__.py', Buffer.from('')],
+      [`${distInfo}/METADATA`, Buffer.from('Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0.0\n\n')],
+      [`${distInfo}/WHEEL`, Buffer.from('Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n')],
+      ...extra,
+      [`${distInfo}/RECORD`, Buffer.from('')],
+    ];
+    return { filename: 'demo_pkg-1.0.0-py3-none-any.whl', content: writeZip(members.filter(([n]) => !leaveOut.some((l) => n.endsWith(l)))) };
+  }
+
+  it('metadata: fields newer than Metadata-Version, License + License-Expression, Summary, URLs, requirements, classifiers', async () => {
+    const p = await start();
+    const cases: Array<[Record<string, string | null>, string]> = [
+      [{ license_expression: 'MIT' }, `license-expression introduced in metadata version 2.4, not 2.1. ${cm}`],
+      [{ metadata_version: '2.1', dynamic: 'Summary' }, `dynamic introduced in metadata version 2.2, not 2.1. ${cm}`],
+      [{ metadata_version: '2.4', license: 'MIT', license_expression: 'MIT' }, `License is deprecated when License-Expression is present. Only License-Expression should be present. ${cm}`],
+      [{ metadata_version: '2.4', license_expression: 'MIT License' }, `'MIT License' is invalid for 'license-expression'. ${cm}`],
+      [{ metadata_version: '2.4', license_expression: 'GPLv3' }, `'GPLv3' is invalid for 'license-expression'. ${cm}`],
+      [{ summary: 'x'.repeat(513) }, `'summary' field must be 512 characters or less. ${cm}`],
+      [{ requires_dist: 'pkg @ https://example.com/pkg.whl' }, `Can't have direct dependency: pkg @ https://example.com/pkg.whl. ${cm}`],
+      [
+        { requires_dist: "pkg[b,a] @ https://example.com/pkg.whl ; python_version>='3.8' and extra=='Foo_Bar'" },
+        `Can't have direct dependency: pkg[a,b] @ https://example.com/pkg.whl ; python_version >= "3.8" and extra == "foo-bar". ${cm}`,
+      ],
+      [{ requires_dist: "foo; python_version >> '3'" }, `"foo; python_version >> '3'" is invalid for 'requires-dist'. ${cm}`],
+      [{ requires_python: '>=3.8,<' }, `'>=3.8,<' is invalid for 'requires-python'. ${cm}`],
+      [{ project_urls: 'Home, javascript:alert(1)' }, `'javascript:alert(1)' is not a valid url. ${cm}`],
+      [{ project_urls: 'Mirror, ftp://example.com/pkg' }, `'ftp://example.com/pkg' is not a valid url. ${cm}`],
+      [{ project_urls: `${'L'.repeat(33)}, https://example.com/` }, `'${'L'.repeat(33)}' must be 32 characters or less. ${cm}`],
+      [{ project_urls: 'Home' }, `Must have a URL. ${cm}`],
+      [{ home_page: 'example.com' }, `'example.com' is not a valid url. ${cm}`],
+      [{ download_url: 'https://example.com:99999/demo.tar.gz' }, `'https://example.com:99999/demo.tar.gz' is not a valid url. ${cm}`],
+      [{ classifiers: 'Foo :: Bar' }, `'Foo :: Bar' is not a valid classifier. ${cm}`],
+      [{ classifiers: 'Private :: Do Not Upload' }, `'Private :: Do Not Upload' is not a valid classifier. ${cm}`],
+      [
+        { classifiers: 'Natural Language :: Ukranian' },
+        `The classifier 'Natural Language :: Ukranian' has been deprecated, use one of ['Natural Language :: Ukrainian'] instead. ${cm}`,
+      ],
+      [{ metadata_version: '2.2', dynamic: 'Version' }, `'version' is not allowed as a dynamic field. ${cm}`],
+      [{ metadata_version: '2.2', dynamic: 'Dynamic' }, `Dynamic field 'dynamic' is not a valid dynamic field. ${cm}`],
+      [{ metadata_version: null }, `None is not a valid metadata version. ${cm}`],
+      [{ provides_extra: 'not valid' }, `'not valid' is invalid for 'provides-extra'. ${cm}`],
+      // packaging's errors stop the checks: Warehouse's own (summary length) are not reached.
+      [{ license_expression: 'MIT', summary: 'x'.repeat(600) }, `license-expression introduced in metadata version 2.4, not 2.1. ${cm}`],
+      // Among Warehouse's errors, version (local) comes first, then fields in sorted order.
+      [{ summary: 'x'.repeat(600), classifiers: 'Foo :: Bar' }, `'Foo :: Bar' is not a valid classifier. ${cm}`],
+    ];
+    for (const [overrides, message] of cases) expect(await attempt(p.uploadUrl, form(wheel, overrides)), JSON.stringify(overrides)).toEqual([400, message]);
+    // Provides-Dist carries packaging's parser message (reason phrase: newlines become '?').
+    const { res, text } = await post(p.uploadUrl, form(wheel, { provides_dist: 'foo >> 3' }), JSON_ACCEPT);
+    expect(res.status).toBe(400);
+    expect((JSON.parse(text) as { message: string }).message).toContain(
+      "'foo >> 3' is invalid: Expected semicolon (after name with no version specifier) or end\n    foo >> 3\n        ^. See https://packaging.python.org/",
+    );
+    // A single-value field sent twice is unparsable; a repeated Project-URL label too.
+    const twice = form(wheel);
+    twice.fields.push(['summary', 'a'], ['summary', 'b']);
+    expect(await attempt(p.uploadUrl, twice)).toEqual([400, `'summary' has invalid data. ${cm}`]);
+    const labels = form(wheel);
+    labels.fields.push(['project_urls', 'Home, https://a.example'], ['project_urls', 'Home, https://b.example']);
+    expect(await attempt(p.uploadUrl, labels)).toEqual([400, `'project_urls' has invalid data. ${cm}`]);
+    // Valid metadata still goes through.
+    const ok = form(wheel, { metadata_version: '2.4', license_expression: 'Apache-2.0 OR (MIT AND BSD-3-Clause)', classifiers: 'Typing :: Typed' });
+    ok.fields.push(['project_urls', 'Source, https://example.com/src'], ['requires_dist', 'requests>=2; extra == "http"'], ['provides_extra', 'http']);
+    expect(await attempt(p.uploadUrl, ok)).toEqual([200, 'OK']);
+    expect(p.files()).toHaveLength(1);
+  });
+
+  it('checks classifiers against a supplied list (knownClassifiers); by default only the root and deprecations', async () => {
+    const typo = form(wheel, { classifiers: 'Programming Language :: Pyhton :: 3' });
+    const strict = await start({ knownClassifiers: ['Programming Language :: Python :: 3'] });
+    expect(await attempt(strict.uploadUrl, typo)).toEqual([400, `'Programming Language :: Pyhton :: 3' is not a valid classifier. ${cm}`]);
+    await strict.close();
+    const lenient = await start();
+    expect(await attempt(lenient.uploadUrl, typo)).toEqual([200, 'OK']);
+  });
+
+  it('answers the admin flags, account and project-name checks in Warehouse order', async () => {
+    const anonymous = { accept: 'application/json' };
+    const readOnly = await start({ readOnly: true });
+    expect(await attempt(readOnly.uploadUrl, form(wheel), anonymous)).toEqual([403, 'Read-only mode: Uploads are temporarily disabled.']);
+    await readOnly.close();
+    const disabled = await start({ uploadsDisabled: true });
+    expect(await attempt(disabled.uploadUrl, form(wheel), anonymous)).toEqual([
+      403,
+      'New uploads are temporarily disabled. See https://pypi.org/help/#admin-intervention for more information.',
+    ]);
+    await disabled.close();
+
+    const p = await start({
+      takenNames: ['Demo.Pkg'],
+      tokens: { 'pypi-test-token': {}, 'pypi-unverified': { unverifiedEmail: true }, 'pypi-no2fa': { no2fa: true }, 'pypi-mallory': { user: 'mallory', no2fa: true } },
+    });
+    // `sanitize` wraps the view outside `ensure_uploads_allowed`: a file part in a text field is refused before auth.
+    const tuple = toFormData(form(wheel, { summary: null }));
+    tuple.append('summary', new Blob([Buffer.from('x')]), 'summary.txt');
+    const r = await fetch(p.uploadUrl, { method: 'POST', body: tuple, headers: anonymous });
+    expect([r.status, r.statusText]).toEqual([400, 'summary: Should not be a tuple.']);
+
+    const auth = (t: string): Record<string, string> => ({ accept: 'application/json', authorization: basic('__token__', t) });
+    expect(await attempt(p.uploadUrl, form(wheel), auth('pypi-unverified'))).toEqual([
+      403,
+      "User 'publisher', associated with the API token used, does not have a verified primary email address. Please add a verified primary email before attempting to upload to PyPI. See https://pypi.org/help/#verified-email for more information.",
+    ]);
+    const no2fa = "User 'publisher', associated with the API token used, does not have two-factor authentication enabled. Please enable two-factor authentication before attempting to upload to PyPI. See https://pypi.org/help/#two-factor-authentication for more information.";
+    expect(await attempt(p.uploadUrl, form(wheel), auth('pypi-no2fa'))).toEqual([403, no2fa]);
+    const conflict = await post(p.uploadUrl, form(wheel), JSON_ACCEPT);
+    expect([conflict.res.status, conflict.res.statusText]).toEqual([409, "The name 'demo-pkg' conflicts with an existing project. See https://pypi.org/help/#project-name for more information."]);
+    expect((JSON.parse(conflict.text) as { title: string }).title).toBe('Conflict');
+
+    // An existing project: the permission error comes before the user's 2FA.
+    const other = buildWheel({ name: 'other', version: '1.0' });
+    const otherForm = form(other, {}, { name: 'other', version: '1.0' });
+    expect(await attempt(p.uploadUrl, otherForm)).toEqual([200, 'OK']);
+    const other2 = buildWheel({ name: 'other', version: '2.0' });
+    expect(await attempt(p.uploadUrl, form(other2, {}, { name: 'other', version: '2.0' }), auth('pypi-mallory'))).toEqual([
+      403,
+      "The user 'mallory' isn't allowed to upload to project 'other'. See https://pypi.org/help/#project-name for more information.",
+    ]);
+    expect(await attempt(p.uploadUrl, form(other2, {}, { name: 'other', version: '2.0' }), auth('pypi-no2fa'))).toEqual([403, no2fa]);
+    await p.close();
+
+    // A new project: the user checks come before the rate limit; the registration flag after it.
+    const limited = await start({ newProjectLimit: 0, tokens: { 'pypi-test-token': {}, 'pypi-no2fa': { no2fa: true } } });
+    expect(await attempt(limited.uploadUrl, form(wheel), auth('pypi-no2fa'))).toEqual([403, no2fa]);
+    const tooMany = await post(limited.uploadUrl, form(wheel), JSON_ACCEPT);
+    expect([tooMany.res.status, tooMany.res.statusText, tooMany.res.headers.get('retry-after')]).toEqual([429, 'Too many new projects created', null]);
+    expect((JSON.parse(tooMany.text) as { title: string }).title).toBe('Too Many Requests');
+    await limited.close();
+    const closed = await start({ projectRegistrationDisabled: true });
+    expect(await attempt(closed.uploadUrl, form(wheel))).toEqual([
+      403,
+      'New project registration temporarily disabled. See https://pypi.org/help/#admin-intervention for more information.',
+    ]);
+  });
+
+  it('checks archives like _is_valid_dist_file and validate_zipfile, then License-File, RECORD, entry points, METADATA', async () => {
+    const p = await start();
+    const bad = 'Invalid distribution file.';
+    const framing = (why: string): string => `${bad} ZIP archive not accepted: ${why}. See https://docs.pypi.org/archives for more information`;
+    const good = wheelWith([]);
+    expect(await attempt(p.uploadUrl, form({ ...good, content: Buffer.concat([good.content, Buffer.from('junk')]) }))).toEqual([400, framing('Trailing data')]);
+    const descriptor = Buffer.from(good.content);
+    descriptor.writeUInt16LE(descriptor.readUInt16LE(6) | 0x08, 6); // first local header: "sizes in a data descriptor"
+    expect(await attempt(p.uploadUrl, form({ ...good, content: descriptor }))).toEqual([400, framing('ZIP contains a data descriptor')]);
+    const cdAt = (buf: Buffer, n: number): number => {
+      let at = -1;
+      for (let i = 0; i <= n; i++) at = buf.indexOf(Buffer.from('PK\x01\x02', 'latin1'), at + 1);
+      return at;
+    };
+    const bzip2 = Buffer.from(good.content);
+    bzip2.writeUInt16LE(12, cdAt(bzip2, 0) + 10);
+    expect(await attempt(p.uploadUrl, form({ ...good, content: bzip2 }))).toEqual([400, `${bad} File does not use a supported compression type`]);
+    const brokenCd = Buffer.from(good.content);
+    brokenCd.write('XX', cdAt(brokenCd, 1), 'latin1'); // is_zipfile only looks at the first entry; ZipFile() fails
+    expect(await attempt(p.uploadUrl, form({ ...good, content: brokenCd }))).toEqual([400, `${bad} None`]);
+    expect(await attempt(p.uploadUrl, form({ filename: 'demo_pkg-1.0.0.whl', content: good.content }))).toEqual([
+      400,
+      `${bad} Unable to parse name and version from wheel filename`,
+    ]);
+
+    const licensed = form(good, { metadata_version: '2.4', license_file: 'LICENSE' });
+    expect(await attempt(p.uploadUrl, licensed)).toEqual([
+      400,
+      `License-File LICENSE does not exist in distribution file ${good.filename} at ${distInfo}/licenses/LICENSE`,
+    ]);
+    expect(await attempt(p.uploadUrl, form(wheelWith([], ['RECORD'])))).toEqual([
+      400,
+      `Wheel '${good.filename}' does not contain the required RECORD file: ${distInfo}/RECORD`,
+    ]);
+    const entryPoints = wheelWith([[`${distInfo}/entry_points.txt`, Buffer.from('[console_scripts]\n../evil = demo_pkg:main\n')]]);
+    expect(await attempt(p.uploadUrl, form(entryPoints))).toEqual([400, `Wheel '${good.filename}' has invalid entry points defined in the entry_points.txt file`]);
+    expect(await attempt(p.uploadUrl, form(wheelWith([], ['METADATA'])))).toEqual([
+      400,
+      `Wheel '${good.filename}' does not contain the required METADATA file: ${distInfo}/METADATA`,
+    ]);
+    // Attestations are parsed last: a bad archive is reported first.
+    expect(await attempt(p.uploadUrl, form(wheelWith([], ['METADATA']), { attestations: '[]' }))).toEqual([
+      400,
+      `Wheel '${good.filename}' does not contain the required METADATA file: ${distInfo}/METADATA`,
+    ]);
+    expect(await attempt(p.uploadUrl, form(good, { attestations: '[]' }))).toEqual([
+      400,
+      'Invalid attestations supplied during upload: Attestations are only supported when using Trusted Publishing',
+    ]);
+    const withLicense = wheelWith([[`${distInfo}/licenses/LICENSE`, Buffer.from('MIT')]]);
+    expect(await attempt(p.uploadUrl, form(withLicense, { metadata_version: '2.4', license_file: 'LICENSE', license_expression: 'MIT' }))).toEqual([200, 'OK']);
+
+    const sdistFile = (entries: Array<[string, Buffer]>): { filename: string; content: Buffer } => ({ filename: 'demo_pkg-1.0.0.tar.gz', content: writeTarGz(entries) });
+    const pkgInfo: [string, Buffer] = ['demo_pkg-1.0.0/PKG-INFO', Buffer.from('Metadata-Version: 2.4\nName: demo-pkg\nVersion: 1.0.0\n')];
+    const setupPy: [string, Buffer] = ['demo_pkg-1.0.0/setup.py', Buffer.from('')];
+    expect(await attempt(p.uploadUrl, form(sdistFile([pkgInfo, setupPy]), { metadata_version: '2.4', license_file: 'LICENSE' }))).toEqual([
+      400,
+      'License-File LICENSE does not exist in distribution file demo_pkg-1.0.0.tar.gz at demo_pkg-1.0.0/LICENSE',
+    ]);
+    const gzipOfGarbage = { filename: 'demo_pkg-1.0.0.tar.gz', content: gzipSync(Buffer.alloc(600, 7)) };
+    expect(await attempt(p.uploadUrl, form(gzipOfGarbage))).toEqual([400, `${bad} File is not a tarfile`]);
+    const sdistOk = sdistFile([pkgInfo, ['demo_pkg-1.0.0/LICENSE', Buffer.from('MIT')]]);
+    expect(await attempt(p.uploadUrl, form(sdistOk, { metadata_version: '2.4', license_file: 'LICENSE' }))).toEqual([200, 'OK']);
+
+    const loose = await startPypiRegistry({ checkArchives: false });
+    try {
+      const w = { filename: 'demo_pkg-1.0.0-cp313-cp313-pyemscripten_2025_0_wasm32.whl', content: Buffer.from('x') };
+      expect(await attempt(loose.uploadUrl, form(w))).toEqual([200, 'OK']);
+    } finally {
+      await loose.close();
+    }
   });
 });
 
