@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../src/config/resolve.js';
-import { inspectSet } from '../src/publish.js';
-import { rehearse, type RehearsalReport } from '../src/rehearse.js';
-import { renderRehearsalMarkdown } from '../src/report/rehearsal-markdown.js';
+import { rehearse, type RehearsalReport } from '../src/rehearse/rehearse.js';
+import { renderRehearsalMarkdown } from '../src/rehearse/markdown.js';
 import { FIXTURES, ROOT } from './helpers/cli.js';
 import { buildSdist, buildWheel, giteaProfileLabel } from './helpers/registries/index.js';
 
@@ -86,8 +85,9 @@ describe('rehearse', () => {
     const quiet = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
     const parent = await tempDir('rehearse-parent-');
     const notes: string[] = [];
-    const set = await inspectSet([FIXTURES], ROOT);
-    expect(set.inspections).toHaveLength(13);
+    const set = { paths: [FIXTURES], cwd: ROOT };
+    const fixtures = (await readdir(FIXTURES)).sort();
+    expect(fixtures).toHaveLength(13);
 
     const report = await rehearse(set, { concurrency: 4, tmpDir: parent }, { note: (m) => notes.push(m) });
 
@@ -95,7 +95,7 @@ describe('rehearse', () => {
     const { rehearsal } = report;
     expect(rehearsal.pip).toBe('found');
     expect(rehearsal.installInto).toBe('venv');
-    expect(rehearsal.files.map((f) => f.filename).sort()).toEqual(set.inspections.map((i) => i.filename).sort());
+    expect(rehearsal.files.map((f) => f.filename).sort()).toEqual(fixtures);
     for (const f of rehearsal.files) {
       expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
       if (f.filename.endsWith('.whl')) expect(f, f.filename).toMatchObject({ installed: true });
@@ -116,7 +116,7 @@ describe('rehearse', () => {
   }, 90_000);
 
   it.each(['1.17', '1.19', 'forgejo'] as const)('--rehearse-gitea %s: the sandbox behaves as that Gitea, and every file is published and read back', async (profile) => {
-    const set = await inspectSet([FIXTURES], ROOT);
+    const set = { paths: [FIXTURES], cwd: ROOT };
     const notes: string[] = [];
     const report = await rehearse(set, { python: '/nonexistent/python3', giteaProfile: profile }, { note: (m) => notes.push(m) });
     expectPublishedToSandboxes(report);
@@ -127,7 +127,7 @@ describe('rehearse', () => {
   it('without pip: still publishes, fetches every file through the index link, installs nothing', async () => {
     hostileEnvironment();
     const parent = await tempDir('rehearse-parent-');
-    const set = await inspectSet([FIXTURES], ROOT);
+    const set = { paths: [FIXTURES], cwd: ROOT };
 
     const report = await rehearse(set, { python: '/nonexistent/python3', tmpDir: parent });
 
@@ -164,7 +164,7 @@ describe('rehearse', () => {
       );
       await chmod(python, 0o755);
 
-      const report = await rehearse(await inspectSet([dist]), { python });
+      const report = await rehearse({ paths: [dist] }, { python });
 
       expect(report.exitCode).toBe(0);
       expect(report.targets.find((t) => t.id === 'gitea')?.files.map((f) => f.status)).toEqual(Array(4).fill('uploaded'));

@@ -6,16 +6,12 @@
 import type { Logger } from 'pino';
 import type { Inspection } from '../artifacts/artifact.js';
 import type { EngineEvent } from '../upload/engine.js';
-import type { PublishReport } from '../report/model.js';
+import type { PublishReport } from '../outcome/model.js';
 import { formatDuration, formatSize, kindLabel } from '../report/format.js';
 import type { ProgressDisplay } from './progress.js';
+import type { Console } from './types.js';
 
-export interface Console {
-  info(line: string, fields?: Record<string, unknown>): void;
-  warn(line: string, fields?: Record<string, unknown>): void;
-  error(line: string, fields?: Record<string, unknown>): void;
-  debug(line: string, fields?: Record<string, unknown>): void;
-}
+export type { Console };
 
 export function consoleFor(logger: Logger): Console {
   return {

@@ -8,12 +8,10 @@ import { ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ENV } from '../config/env.js';
 import { GITEA_PROFILES } from '../sandbox/profiles.js';
+import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineOptionSpec } from '../config/options.js';
 import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
 
 export type { CliIo } from './types.js';
-
-/** Options that the environment (MOLECULE_PUBLISH_<NAME>) and pyproject.toml may also set. */
-const ENGINE_OPTIONS = ['retries', 'retryDelay', 'timeout', 'responseTimeout', 'concurrency', 'verify'] as const;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -29,19 +27,20 @@ Environment:
   ${ENV.pypiUrl}, ${ENV.pypiIndexUrl}
   GITHUB_SERVER_URL, GITHUB_REPOSITORY_OWNER   defaults for the Gitea URL and owner in Actions
   GITHUB_STEP_SUMMARY                           the Markdown summary is appended there
-  MOLECULE_PUBLISH_RETRIES, _RETRY_DELAY, _TIMEOUT, _RESPONSE_TIMEOUT, _CONCURRENCY, _VERIFY   engine options
+${ENGINE_OPTIONS.map((o) => `  ${o.env.padEnd(45)} ${o.flag.split(' ')[0]}`).join('\n')}
   TWINE_REPOSITORY, TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD    with --repository, as twine
 
 Configuration precedence: flags > environment > pyproject.toml [tool.molecule-publish] > defaults.`;
 
-function number(name: string, min: number, integer: boolean) {
-  return (value: string) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}`);
-    }
+/** A commander option for an engine option of the table (its environment variable in the help). */
+function engineOption(spec: EngineOptionSpec): Option {
+  const option = new Option(spec.flag, `${spec.help} (env ${spec.env})`);
+  if (spec.kind === 'boolean') return option;
+  return option.default(spec.default).argParser((value: string) => {
+    const n = parseOptionNumber(spec, value);
+    if (n === undefined) throw new InvalidArgumentError(`${spec.flag.split(' ')[0]} must be ${optionRule(spec)}`);
     return n;
-  };
+  });
 }
 
 export function buildProgram(io: CliIo, state: RunState): Command {
@@ -55,7 +54,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
+  const publish = program
     .command('publish', { isDefault: true })
     .description('check the distributions, then upload them: Gitea first (must succeed), then PyPI (best-effort)')
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
@@ -72,16 +71,6 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--pypi-url <url>', `PyPI upload URL (env ${ENV.pypiUrl})`, undefined)
     .option('--pypi-index-url <url>', `PyPI simple index (env ${ENV.pypiIndexUrl}; default from the upload URL)`)
     .option('--no-pypi', 'do not publish to PyPI')
-    .addOption(new Option('--retries <n>', 'retries for network errors, timeouts, 5xx and 429').default(3).argParser(number('--retries', 0, true)))
-    .addOption(new Option('--retry-delay <seconds>', 'first retry delay (doubles each time)').default(1).argParser(number('--retry-delay', 0, false)))
-    .addOption(new Option('--timeout <seconds>', 'connect timeout, and longest stall while sending or reading').default(60).argParser(number('--timeout', 0.001, false)))
-    .addOption(
-      new Option('--response-timeout <seconds>', "longest wait for a server's answer once a file is sent (PyPI checks big files before answering)")
-        .default(600)
-        .argParser(number('--response-timeout', 0.001, false)),
-    )
-    .option('--verify', 'also confirm best-effort targets list every file in their index')
-    .addOption(new Option('--concurrency <n>', 'uploads in flight at once per target (the first file, and the first of each release, go alone)').default(8).argParser(number('--concurrency', 1, true)))
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print the JSON report on stdout (the Markdown summary then goes to stderr)')
     .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
@@ -92,11 +81,12 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
     .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')
     .option('--config-file <file>', 'the .pypirc to read for --repository (default ~/.pypirc)')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (paths: string[], flags: PublishFlags, command: Command) => {
+    .addHelpText('after', EXIT_CODES_HELP);
+  for (const spec of ENGINE_OPTIONS) publish.addOption(engineOption(spec));
+  publish.action(async (paths: string[], flags: PublishFlags, command: Command) => {
       // Which engine options the user set (flag) and which are commander's defaults: the
       // environment and pyproject.toml may fill in only the latter.
-      flags.explicit = ENGINE_OPTIONS.filter((key) => command.getOptionValueSource(key) === 'cli');
+      flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
       state.json = flags.json === true;
       state.dryRun = flags.dryRun === true;
       state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;

@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { formatSize } from '../report/format.js';
-import type { Console } from './console.js';
+import type { Console } from './types.js';
 
 export interface ProgressDisplay {
   start(target: string, filename: string, size: number, attempt: number): void;

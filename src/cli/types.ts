@@ -62,3 +62,11 @@ export interface RunState {
   startedAt: Date;
 }
 
+
+/** Human output, through the logger (see console.ts). */
+export interface Console {
+  info(line: string, fields?: Record<string, unknown>): void;
+  warn(line: string, fields?: Record<string, unknown>): void;
+  error(line: string, fields?: Record<string, unknown>): void;
+  debug(line: string, fields?: Record<string, unknown>): void;
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import { targetCounts, type PublishReport } from './model.js';
+import { targetCounts, type PublishReport } from '../outcome/model.js';
 
 function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

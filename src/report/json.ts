@@ -3,7 +3,7 @@
  * and, in tests, to validate it. Bump REPORT_FORMAT when a field changes meaning or disappears.
  */
 import { z } from 'zod';
-import { targetCounts, type PublishReport } from './model.js';
+import { targetCounts, type PublishReport } from '../outcome/model.js';
 import { VERSION } from '../version.js';
 
 export const REPORT_FORMAT = 1;

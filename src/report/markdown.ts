@@ -2,7 +2,7 @@
  * The Markdown status report for the CI job summary ($GITHUB_STEP_SUMMARY) and the end of the log:
  * a headline, a table of targets and a table of files with their status at each target.
  */
-import { targetCounts, type PublishReport } from './model.js';
+import { targetCounts, type PublishReport } from '../outcome/model.js';
 import { formatSize, kindLabel } from './format.js';
 
 /** A table cell: pipes escaped, newlines flattened, backticks neutralised. */

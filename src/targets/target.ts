@@ -4,14 +4,13 @@
  */
 import type { Artifact } from '../artifacts/artifact.js';
 import type { Refusal } from '../artifacts/validate.js';
+import type { BasicCredentials, ServerAnswer } from '../http/types.js';
 
-export type { Refusal };
+export type { Refusal, ServerAnswer };
 
 export type Policy = 'required' | 'best-effort';
 
-export interface Credentials {
-  username: string;
-  password: string;
+export interface Credentials extends BasicCredentials {
   /** Where they came from, for messages (names of environment variables, never values). */
   source: string;
   /** A short-lived token minted through Trusted Publishing (see trusted-publishing.ts). */
@@ -30,11 +29,6 @@ export type Verdict =
   | { kind: 'redirect'; message: string; location: string }
   | { kind: 'failed'; message: string; hint?: string };
 
-export interface ServerAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 export interface TargetKind {
   /** Name used in reports: "Gitea", "PyPI". */
@@ -72,8 +66,6 @@ export interface Target {
   credentials: Credentials | undefined;
   /** Which variables would hold the credentials (for "missing" messages). */
   credentialNames: string;
-  /** Send attestations here (a PyPI-like target with Trusted Publishing, or --attestations). */
-  sendAttestations?: boolean;
   /** Why the credentials could not be obtained (Trusted Publishing refused): the target fails with this. */
   credentialFailure?: { status: number | undefined; detail: string };
   /** Human description of where: host and owner. */

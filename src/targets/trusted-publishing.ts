@@ -7,7 +7,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { Credentials } from './target.js';
-import { readCapped, USER_AGENT } from '../upload/send.js';
+import { readCapped, USER_AGENT } from '../http/send.js';
 import { sanitizeUrl } from '../util/url.js';
 
 export const OIDC_ENV = { url: 'ACTIONS_ID_TOKEN_REQUEST_URL', token: 'ACTIONS_ID_TOKEN_REQUEST_TOKEN' } as const;

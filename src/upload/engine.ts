@@ -6,15 +6,15 @@
 import type { Dispatcher } from 'undici';
 import type { Artifact } from '../artifacts/artifact.js';
 import type { Refusal, Target, Verdict } from '../targets/target.js';
-import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../report/model.js';
+import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../outcome/model.js';
 import { buildUploadForm } from './form.js';
 import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
 import { mapLimited } from '../util/concurrency.js';
 import { ensureSha256 } from '../artifacts/artifact.js';
 import { normalizeName } from '../artifacts/filename.js';
 import { versionKey } from '../artifacts/pep440.js';
-import { readFileList, readIndex, type IndexLookup } from './index-reader.js';
-import { createDispatcher, sendUpload, type HttpOptions } from './send.js';
+import { readFileList, readIndex, type IndexLookup } from '../http/index-reader.js';
+import { createDispatcher, sendUpload, type HttpOptions } from '../http/send.js';
 import { sanitizeUrl } from '../util/url.js';
 
 /** The default wait for an upload's answer once its body is sent (see EngineOptions.responseTimeoutMs). */
@@ -52,6 +52,13 @@ export type EngineEvent =
   | { type: 'index'; target: string; project: string; outcome: string }
   | { type: 'target-done'; target: string; status: TargetStatus };
 
+/** One target as the engine publishes to it: the target, what it refuses of this set, and whether it gets attestations. */
+export interface TargetPlan {
+  readonly target: Target;
+  readonly refusals: ReadonlyMap<string, Refusal>;
+  readonly sendAttestations: boolean;
+}
+
 export interface EngineDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
@@ -61,6 +68,7 @@ export interface EngineDeps {
 
 interface Context {
   target: Target;
+  sendAttestations: boolean;
   dispatcher: Dispatcher;
   options: EngineOptions;
   deps: EngineDeps;
@@ -98,13 +106,8 @@ export function skippedResult(artifact: Artifact, refusal: Refusal): FileResult 
   return result;
 }
 
-export async function publishToTarget(
-  target: Target,
-  artifacts: readonly Artifact[],
-  refusals: ReadonlyMap<string, Refusal>,
-  options: EngineOptions,
-  deps: EngineDeps,
-): Promise<TargetReport> {
+export async function publishToTarget(plan: TargetPlan, artifacts: readonly Artifact[], options: EngineOptions, deps: EngineDeps): Promise<TargetReport> {
+  const { target, refusals } = plan;
   const started = deps.now();
   deps.emit({ type: 'target-start', target: target.id, files: artifacts.length });
   const credentials = target.credentials;
@@ -123,7 +126,7 @@ export async function publishToTarget(
   }
 
   const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
-  const ctx: Context = { target, dispatcher, options, deps, index: new Map() };
+  const ctx: Context = { target, sendAttestations: plan.sendAttestations, dispatcher, options, deps, index: new Map() };
   const results = new Map<string, FileResult>();
   let stopped: FileResult | undefined;
   const slots = semaphore(Math.max(1, options.concurrency));
@@ -327,7 +330,7 @@ async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult
   if (renewal) {
     return { filename: artifact.filename, status: renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', detail: renewal.detail, attempts: 0, durationMs: elapsed() };
   }
-  const fields = buildUploadForm(artifact, { attestations: target.sendAttestations === true && target.kind.attestations, formName: target.kind.formName });
+  const fields = buildUploadForm(artifact, { attestations: ctx.sendAttestations && target.kind.attestations, formName: target.kind.formName });
   let attempt = 0;
   for (;;) {
     attempt++;

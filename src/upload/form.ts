@@ -8,7 +8,9 @@ import type { Artifact } from '../artifacts/artifact.js';
 import { safeName } from '../artifacts/filename.js';
 import { compareMetadataVersions, fieldSpec, type FieldKey, type MultiField, type SingleField } from '../artifacts/metadata.js';
 
-export type FormField = readonly [name: string, value: string];
+import type { FormField } from '../http/types.js';
+
+export type { FormField };
 
 export { safeName };
 

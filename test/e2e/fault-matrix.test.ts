@@ -13,9 +13,10 @@ import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveTargets } from '../../src/config/resolve.js';
-import { inspectSet, publish, type EngineEvent, type InspectedSet } from '../../src/publish.js';
-import type { FileStatus, PublishReport, TargetReport, TargetStatus } from '../../src/report/model.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { prepare } from '../../src/prepare.js';
+import { publish, type EngineEvent } from '../../src/publish.js';
+import type { FileStatus, PublishReport, TargetReport, TargetStatus } from '../../src/outcome/model.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { startGiteaRegistry, startPypiRegistry, type FaultPlan, type GiteaRegistry, type PypiRegistry, type Registry } from '../helpers/registries/index.js';
 import { startRawUploadProxy, type RawFault } from '../helpers/raw-upload-proxy.js';
@@ -30,7 +31,6 @@ const DNS_HOST = 'registry.invalid';
 type Side = 'gitea' | 'pypi';
 
 let dir: string;
-let set: InspectedSet;
 const localSha = new Map<string, string>();
 
 beforeAll(async () => {
@@ -39,7 +39,6 @@ beforeAll(async () => {
     await copyFile(join(FIXTURES, f), join(dir, f));
     localSha.set(f, createHash('sha256').update(await readFile(join(dir, f))).digest('hex'));
   }
-  set = await inspectSet([dir]);
 });
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -324,16 +323,15 @@ describe.each(['gitea', 'pypi'] as const)('fault at the %s target', (side) => {
       const arranged = await c.arrange({ side, gitea, pypi, faulted });
       const giteaUrl = side === 'gitea' && arranged.url ? arranged.url : gitea.url;
       const pypiUrl = side === 'pypi' && arranged.url ? arranged.url : pypi.uploadUrl;
-      const { targets } = resolveTargets({ giteaUrl, giteaOwner: gitea.owner, pypiUrl }, ENV, { dryRun: false });
+      const settings = await resolveSettings({ paths: [dir], env: ENV, giteaUrl, giteaOwner: gitea.owner, pypiUrl, pyproject: false, allowHttp: true });
+      const plan = await prepare(settings);
 
       lookupCalls.length = 0;
       const events: EngineEvent[] = [];
       const started = Date.now();
       const report = await publish(
-        set,
         {
-          targets,
-          dryRun: false,
+          ...plan,
           engine: {
             concurrency: 4,
             retries: RETRIES,

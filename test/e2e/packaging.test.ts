@@ -1,9 +1,10 @@
 /**
  * The npm package as users get it: `npm pack` holds only what running needs, and the tarball
- * installed into an empty folder runs (`molecule-publish --help`, and a dry run on a real wheel).
+ * installed into an empty folder runs (`molecule-publish --help`, and a check of a real wheel), and
+ * imports as a library with its types (`import { publish, check } from 'molecule-publish'`).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,5 +32,26 @@ describe('npm package', () => {
     expect(help.stderr).toContain('Publish Python wheels and sdists');
     const dry = await run(bin, ['check', join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl')], { cwd: app });
     expect(dry.stderr).toContain('1 passed, 0 failed');
+
+    // The library: the same pipeline, values in and out.
+    const wheel = join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl');
+    await writeFile(
+      join(app, 'use.mjs'),
+      "import { check, publish, rehearse, VERSION } from 'molecule-publish';\n" +
+        'const report = await check([process.argv[2]]);\n' +
+        'console.log(JSON.stringify({ passed: report.passed, verdict: report.files[0].verdict, publish: typeof publish, rehearse: typeof rehearse, VERSION }));\n',
+    );
+    const used = await run(process.execPath, ['use.mjs', wheel], { cwd: app });
+    expect(JSON.parse(used.stdout)).toEqual({ passed: 1, verdict: 'PASSED', publish: 'function', rehearse: 'function', VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    // ...with its declarations: a strict TypeScript consumer compiles against the installed package.
+    await writeFile(
+      join(app, 'use.ts'),
+      "import { publish, check, type PublishReport, type CheckReport } from 'molecule-publish';\n" +
+        "export async function go(): Promise<[PublishReport, CheckReport]> {\n" +
+        "  return [await publish({ paths: ['dist/'], giteaUrl: 'https://git.example.com', giteaOwner: 'me', dryRun: true }), await check(['dist/'])];\n" +
+        '}\n',
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'use.ts'], { cwd: app });
   }, 400_000);
 });

@@ -13,7 +13,7 @@ import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 import { resolveTargets } from '../../src/config/resolve.js';
-import { defaultDeps, inspectSet } from '../../src/publish.js';
+import { defaultDeps, inspectSet } from '../../src/prepare.js';
 import { publishToTarget } from '../../src/upload/engine.js';
 
 const REFUSED_DIR = join(ROOT, 'fixtures', 'pypi-refused');
@@ -88,7 +88,7 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
     for (const artifact of artifacts) {
       // One file at a time, with no refusals applied: what would PyPI say?
-      const report = await publishToTarget(target, [artifact], new Map(), engine, defaultDeps);
+      const report = await publishToTarget({ target, refusals: new Map(), sendAttestations: false }, [artifact], engine, defaultDeps);
       const status = report.files[0]?.status;
       if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
       else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');

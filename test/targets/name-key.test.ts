@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectArtifact, type Artifact } from '../../src/artifacts/artifact.js';
 import { normalizeName } from '../../src/artifacts/filename.js';
 import { resolveTargets } from '../../src/config/resolve.js';
-import { defaultDeps } from '../../src/publish.js';
+import { defaultDeps } from '../../src/prepare.js';
 import { publishToTarget, type EngineOptions } from '../../src/upload/engine.js';
 import type { Target } from '../../src/targets/target.js';
 import { buildWheel, GITEA_PROFILES, startGiteaRegistry, startPypiRegistry, type GiteaRegistry, type PypiRegistry } from '../helpers/registries/index.js';
@@ -70,14 +70,15 @@ describe('the name the client sends is the name it finds', () => {
     await fc.assert(
       fc.asyncProperty(NAME, async (name) => {
         const artifact = await artifactFor(name);
-        const first = await publishToTarget(target, [artifact], new Map(), ENGINE, defaultDeps);
+        const plan = { target, refusals: new Map(), sendAttestations: false };
+        const first = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
         expect(first.status, `${name}: ${first.detail}`).toBe('success');
         expect(first.files[0]?.status).toBe('uploaded');
         // pip asks for the PEP 503 name: the server must list the file under it too.
         const page = await fetch(`${target.indexUrl}${normalizeName(name)}/`, { headers: { authorization: basic } });
         expect(page.status, `${name}: pip's look-up of ${normalizeName(name)}`).toBe(200);
         expect(await page.text()).toContain(artifact.filename);
-        const again = await publishToTarget(target, [artifact], new Map(), ENGINE, defaultDeps);
+        const again = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
         expect(again.files[0]?.status, `${name} re-run: ${again.files[0]?.detail}`).toBe('already_present');
       }),
       { numRuns: 25 },

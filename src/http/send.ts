@@ -8,8 +8,7 @@ import { PassThrough } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import FormData from 'form-data';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { FormField } from './form.js';
-import type { Credentials, ServerAnswer } from '../targets/target.js';
+import type { BasicCredentials, FormField, ServerAnswer } from './types.js';
 import { VERSION } from '../version.js';
 import { FILE_CHUNK, HashingStream } from '../artifacts/digests.js';
 
@@ -59,7 +58,7 @@ export function createDispatcher(options: HttpOptions): Dispatcher {
   });
 }
 
-export function basicAuth(credentials: Credentials): string {
+export function basicAuth(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
 }
 
@@ -70,7 +69,7 @@ export interface UploadRequest {
   file: { path: string; filename: string; size: number };
   /** The file's sha256 if already known; otherwise it is computed while the file streams. */
   sha256?: string;
-  credentials: Credentials;
+  credentials: BasicCredentials;
   dispatcher: Dispatcher;
   signal?: AbortSignal;
   onBytes?: (sent: number, total: number) => void;

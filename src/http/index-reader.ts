@@ -9,7 +9,7 @@
  */
 import { Parser } from 'htmlparser2';
 import { request, type Dispatcher } from 'undici';
-import type { Credentials } from '../targets/target.js';
+import type { BasicCredentials } from './types.js';
 import { basicAuth, networkOutcome, USER_AGENT } from './send.js';
 import { sameOrigin, sanitizeUrl } from '../util/url.js';
 
@@ -97,14 +97,14 @@ export interface IndexRequest {
   indexUrl: string;
   project: string;
   uploadUrl: string;
-  credentials: Credentials | undefined;
+  credentials: BasicCredentials | undefined;
   dispatcher: Dispatcher;
   signal?: AbortSignal;
   /** Bytes of page read at the most (INDEX_PAGE_CAP). */
   cap?: number;
 }
 
-function authHeaders(req: { credentials: Credentials | undefined; uploadUrl: string }, url: string, accept: string): Record<string, string> {
+function authHeaders(req: { credentials: BasicCredentials | undefined; uploadUrl: string }, url: string, accept: string): Record<string, string> {
   const headers: Record<string, string> = { accept, 'user-agent': USER_AGENT };
   // Credentials go only to the host they are for: Gitea's index is on the upload host (and may be
   // private); PyPI's index is on pypi.org, which must not see the upload token.
@@ -145,7 +145,7 @@ export interface FileListRequest {
   /** A JSON list of one version's files, each with `name` and `sha256` (Gitea's management API). */
   url: string;
   uploadUrl: string;
-  credentials: Credentials | undefined;
+  credentials: BasicCredentials | undefined;
   dispatcher: Dispatcher;
   signal?: AbortSignal;
 }

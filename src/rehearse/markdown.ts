@@ -2,8 +2,8 @@
  * The rehearsal's part of the summary (appended after renderMarkdown's): what came back from the Gitea
  * sandbox, per file: downloaded, sha256 as published, installed (wheels, when pip is there).
  */
-import type { Rehearsal } from '../rehearse.js';
-import { cell } from './markdown.js';
+import type { Rehearsal } from './rehearse.js';
+import { cell } from '../report/markdown.js';
 
 export function rehearsalHeadline(rehearsal: Rehearsal): string {
   const files = rehearsal.files;

@@ -13,17 +13,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Artifact } from './artifacts/artifact.js';
-import { sha256File } from './artifacts/digests.js';
-import { normalizeName } from './artifacts/filename.js';
-import { ENV, resolveTargets } from './config/resolve.js';
-import { publish, type InspectedSet } from './publish.js';
-import { parseSimpleIndex } from './upload/index-reader.js';
-import { mapLimited } from './util/concurrency.js';
-import type { EngineDeps } from './upload/engine.js';
-import type { FileResult, PublishReport } from './report/model.js';
-import { giteaProfileLabel, startGiteaRegistry, type GiteaProfile, type GiteaRegistry } from './sandbox/gitea.js';
-import { startPypiRegistry } from './sandbox/pypi.js';
+import type { Artifact } from '../artifacts/artifact.js';
+import { sha256File } from '../artifacts/digests.js';
+import { normalizeName } from '../artifacts/filename.js';
+import { ENV } from '../config/resolve.js';
+import { resolveSettings } from '../config/settings.js';
+import { prepare, type Plan } from '../prepare.js';
+import { publish } from '../publish.js';
+import { parseSimpleIndex } from '../http/index-reader.js';
+import { mapLimited } from '../util/concurrency.js';
+import type { EngineDeps } from '../upload/engine.js';
+import type { FileResult, PublishReport } from '../outcome/model.js';
+import { giteaProfileLabel, startGiteaRegistry, type GiteaProfile, type GiteaRegistry } from '../sandbox/gitea.js';
+import { startPypiRegistry } from '../sandbox/pypi.js';
+
+/** What to rehearse: the files, as a publish would take them. */
+export interface RehearsalRequest {
+  paths: readonly string[];
+  cwd?: string;
+  /** Attach the attestations beside each file, and require one per file (as --attestations). */
+  attestations?: boolean;
+}
 
 export interface RehearseOptions {
   /** Uploads in flight per target (the engine's concurrency). Default 4. */
@@ -44,6 +54,8 @@ export interface RehearseOptions {
 export interface RehearseDeps extends Partial<EngineDeps> {
   /** One line per step of the read-back (for the log). */
   note?: (message: string) => void;
+  /** The plan, once made (before any upload): what will be published. */
+  onPlan?: (plan: Plan) => void;
 }
 
 export interface RehearsalFile {
@@ -75,8 +87,8 @@ const SANDBOX_OWNER = 'rehearsal';
 const DEFAULT_PROCESS_TIMEOUT_MS = 120_000;
 const PIP_QUIET = ['--isolated', '--no-cache-dir', '--disable-pip-version-check', '--no-input'];
 
-export async function rehearse(set: InspectedSet, options: RehearseOptions = {}, deps: RehearseDeps = {}): Promise<RehearsalReport> {
-  const { note = () => undefined, ...engineDeps } = deps;
+export async function rehearse(request: RehearsalRequest, options: RehearseOptions = {}, deps: RehearseDeps = {}): Promise<RehearsalReport> {
+  const { note = () => undefined, onPlan = () => undefined, ...engineDeps } = deps;
   const timeoutMs = options.timeoutMs ?? 30_000;
   // Throwaway credentials: the sandboxes accept these and nothing else; the user's are never read.
   const giteaUser = `rehearsal-${randomBytes(4).toString('hex')}`;
@@ -96,41 +108,35 @@ export async function rehearse(set: InspectedSet, options: RehearseOptions = {},
     cleanup.push(() => gitea.close(), () => pypi.close());
     note(`the Gitea sandbox behaves as ${giteaProfileLabel(gitea.profile)}`);
 
+    // The same pipeline as a publish (settings, plan, publish), with the sandboxes as its targets and
+    // throwaway credentials in an environment of its own: the user's are never read.
     const env: NodeJS.ProcessEnv = { [ENV.giteaUser]: giteaUser, [ENV.giteaToken]: giteaToken, [ENV.pypiToken]: pypiToken };
-    const { targets } = resolveTargets(
-      { giteaUrl: gitea.url, giteaOwner: gitea.owner, pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl, pypi: true },
+    const settings = await resolveSettings({
+      paths: request.paths,
+      ...(request.cwd !== undefined ? { cwd: request.cwd } : {}),
       env,
-      { dryRun: false },
-    );
+      giteaUrl: gitea.url,
+      giteaOwner: gitea.owner,
+      pypiUrl: pypi.uploadUrl,
+      pypiIndexUrl: pypi.indexUrl,
+      // No pyproject.toml of the user's: its targets would point elsewhere.
+      pyproject: false,
+      attestations: request.attestations === true,
+      engine: { concurrency: options.concurrency ?? 4, retries: 0, retryDelay: 0.1, timeout: timeoutMs / 1000, responseTimeout: timeoutMs / 1000, verify: true },
+    });
     // Belt and braces: a rehearsal sends to its sandboxes and nowhere else.
-    for (const t of targets) {
+    for (const t of settings.targets) {
       if (![gitea.url, pypi.url].some((origin) => t.uploadUrl.startsWith(`${origin}/`) && t.indexUrl.startsWith(`${origin}/`))) {
         throw new Error(`rehearsal: target ${t.id} does not point at a sandbox registry`);
       }
     }
-
-    const report = await publish(
-      set,
-      {
-        targets,
-        dryRun: false,
-        engine: {
-          concurrency: options.concurrency ?? 4,
-          retries: 0,
-          retryDelayMs: 100,
-          maxRetryDelayMs: 1_000,
-          timeoutMs,
-          verify: true,
-          verifyAttempts: 1,
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-      },
-      engineDeps,
-    );
+    const plan = await prepare(settings, options.signal ? { signal: options.signal } : {});
+    onPlan(plan);
+    const report = await publish({ ...plan, engine: { ...plan.engine, maxRetryDelayMs: 1_000, verifyAttempts: 1 } }, engineDeps);
 
     const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'molecule-rehearse-'));
     cleanup.push(() => rm(work, { recursive: true, force: true, maxRetries: 3 }));
-    const rehearsal = await readBack(set, report, gitea, work, options, note);
+    const rehearsal = await readBack(plan, report, gitea, work, options, note);
     return { ...report, rehearsal };
   } finally {
     // Always, and in reverse: temporary folders, then the registries.
@@ -146,7 +152,7 @@ interface Python {
 }
 
 async function readBack(
-  set: InspectedSet,
+  set: Plan,
   report: PublishReport,
   gitea: GiteaRegistry,
   work: string,

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSimpleIndex, readIndex } from '../../src/upload/index-reader.js';
+import { parseSimpleIndex, readIndex } from '../../src/http/index-reader.js';
 
 const HEX = 'ab'.repeat(32);
 const OTHER = 'cd'.repeat(32);
