@@ -78,8 +78,18 @@ export interface PublishReport {
 
 export const OK_FILE_STATUSES: ReadonlySet<FileStatus> = new Set(['uploaded', 'already_present', 'skipped_unsupported', 'would_upload']);
 
+/** Nothing went wrong with this file at this target (it is there, or it was never meant to go). */
 export function isFileOk(status: FileStatus): boolean {
   return OK_FILE_STATUSES.has(status);
+}
+
+/**
+ * The target should have this file and does not (or has other bytes): the one definition of a
+ * failed file, for the counts, the JSON report's errors and the step outputs. `not_attempted` and
+ * `interrupted` are neither ok nor failed: nothing was tried.
+ */
+export function isFailure(status: FileStatus): boolean {
+  return status.startsWith('failed_') || status === 'conflict' || status === 'missing_from_index';
 }
 
 export function failedHttp(status: number): `failed_http_${number}` {
@@ -92,7 +102,7 @@ export function targetCounts(files: readonly FileResult[]) {
   return {
     uploaded: count((s) => s === 'uploaded'),
     alreadyPresent: count((s) => s === 'already_present'),
-    failed: count((s) => s.startsWith('failed_') || s === 'conflict' || s === 'missing_from_index'),
+    failed: count((s) => isFailure(s as FileStatus)),
     skipped: count((s) => s === 'skipped_unsupported' || s === 'not_attempted'),
   };
 }

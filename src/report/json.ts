@@ -3,7 +3,7 @@
  * and, in tests, to validate it. Bump REPORT_FORMAT when a field changes meaning or disappears.
  */
 import { z } from 'zod';
-import { targetCounts, type PublishReport } from '../outcome/model.js';
+import { isFailure, targetCounts, type PublishReport } from '../outcome/model.js';
 import { VERSION } from '../version.js';
 
 export const REPORT_FORMAT = 1;
@@ -90,7 +90,7 @@ export function toJsonReport(report: PublishReport, extra: { headline: string; s
       warnings: f.warnings,
     })),
     targets: report.targets.map((t) => ({ ...t, counts: targetCounts(t.files) })),
-    errors: report.targets.flatMap((t) => t.files.filter((f) => f.status.startsWith('failed_') || f.status === 'conflict' || f.status === 'missing_from_index').map((f) => `${t.label}: ${f.filename}: ${f.detail ?? f.status}`)),
+    errors: report.targets.flatMap((t) => t.files.filter((f) => isFailure(f.status)).map((f) => `${t.label}: ${f.filename}: ${f.detail ?? f.status}`)),
   });
 }
 

@@ -1,0 +1,111 @@
+/**
+ * One file at one target: skip it if the index already has it, else send it, read the answer, and
+ * retry what can be retried (asking the index first whether the last attempt landed). The answer is
+ * read by the target's kind (targets/); what it means for the file is decided here, once.
+ */
+import type { Artifact } from '../artifacts/artifact.js';
+import { sendUpload, type SendOutcome } from '../http/send.js';
+import { failedHttp, type FileResult } from '../outcome/model.js';
+import type { Verdict } from '../targets/target.js';
+import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
+import { sanitizeUrl } from '../util/url.js';
+import { DEFAULT_RESPONSE_TIMEOUT_MS, fileResult, type Context } from './context.js';
+import { buildUploadForm } from './form.js';
+import { compare, confirmAccepted, conflictResult, lookup } from './index-view.js';
+
+export async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult> {
+  const { target, options, deps } = ctx;
+  const started = deps.now();
+  const at = (attempts: number) => ({ attempts, durationMs: deps.now() - started });
+  const before = await lookup(ctx, artifact, false);
+  const seen = await compare(before, artifact);
+  if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
+  if (seen === 'different') return conflictResult(artifact, before, 0, deps.now() - started);
+
+  const renewal = await renewIfExpiring(ctx);
+  if (renewal) return fileResult(artifact, renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', { detail: renewal.detail, ...at(0) });
+
+  const fields = buildUploadForm(artifact, { attestations: ctx.sendAttestations && target.kind.attestations, formName: target.kind.formName });
+  for (let attempt = 1; ; attempt++) {
+    deps.emit({ type: 'file-start', target: target.id, filename: artifact.filename, size: artifact.size, attempt });
+    const sent = await sendUpload({
+      url: target.uploadUrl,
+      fields,
+      file: artifact,
+      ...(artifact.sha256 !== undefined ? { sha256: artifact.sha256 } : {}),
+      credentials: target.credentials!,
+      dispatcher: ctx.dispatcher,
+      stallTimeoutMs: options.timeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onBytes: (bytes, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent: bytes, total }),
+    });
+    // The sha256 computed while streaming is the file's: kept for the index checks and the report.
+    if (sent.sha256 !== undefined) artifact.sha256 ??= sent.sha256;
+    if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted during upload', ...at(attempt) });
+
+    const httpStatus = sent.outcome.kind === 'answer' ? sent.outcome.answer.status : undefined;
+    const verdict = verdictOf(ctx, sent.outcome);
+    // A failure as this attempt's answer makes it: an HTTP status, or a network error.
+    const failed = (detail: string, hint?: string) =>
+      fileResult(artifact, httpStatus === undefined ? 'failed_network' : failedHttp(httpStatus), { detail, hint, httpStatus, ...at(attempt) });
+
+    switch (verdict.kind) {
+      case 'uploaded':
+        return fileResult(artifact, 'uploaded', { httpStatus: httpStatus ?? 0, ...at(attempt) });
+      case 'exists': {
+        // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
+        const { outcome, state } = await confirmAccepted(ctx, artifact, await lookup(ctx, artifact, true));
+        if (state === 'same') return fileResult(artifact, 'already_present', { detail: 'the server already had this exact file', ...at(attempt) });
+        if (state === 'different') return conflictResult(artifact, outcome, attempt, deps.now() - started);
+        return failed(`the server says the file exists (${verdict.message}) but its index does not confirm it is this file`, `compare the file at ${sanitizeUrl(target.indexUrl)} by hand`);
+      }
+      case 'redirect': {
+        const trailing = verdict.location === `${target.uploadUrl}/` || verdict.location.endsWith(`${new URL(target.uploadUrl).pathname}/`);
+        return failed(
+          `${sanitizeUrl(target.uploadUrl)} redirected (HTTP ${httpStatus}) to ${sanitizeUrl(verdict.location)}; uploads never follow redirects`,
+          trailing ? 'the upload URL is missing its trailing slash: add it' : `if you trust ${sanitizeUrl(verdict.location)}, use it as the upload URL`,
+        );
+      }
+      case 'failed':
+        return failed(verdict.message, verdict.hint);
+      case 'retry': {
+        if (attempt > options.retries) return failed(`${verdict.message} (gave up after ${attempt} attempts)`);
+        const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.5 + deps.random() / 2);
+        const delayMs = Math.min(verdict.retryAfterMs ?? backoff, options.maxRetryDelayMs);
+        deps.emit({ type: 'retry', target: target.id, filename: artifact.filename, attempt, delayMs, reason: verdict.message });
+        await deps.sleep(delayMs, options.signal);
+        if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted while waiting to retry', ...at(attempt) });
+        // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.
+        const landed = await lookup(ctx, artifact, true);
+        const state = await compare(landed, artifact);
+        if (state === 'same') return fileResult(artifact, 'uploaded', { detail: 'stored by an earlier attempt', ...at(attempt) });
+        if (state === 'different') return conflictResult(artifact, landed, attempt, deps.now() - started);
+        break;
+      }
+    }
+  }
+}
+
+/** A transport failure is retried unless a retry cannot help (a certificate); an answer is read by the target's kind. */
+function verdictOf(ctx: Context, outcome: SendOutcome): Verdict {
+  if (outcome.kind === 'network') return outcome.retryable ? { kind: 'retry', message: outcome.message } : { kind: 'failed', message: outcome.message };
+  return ctx.target.kind.readAnswer(outcome.answer, { credentialSource: ctx.target.credentials!.source, uploadUrl: sanitizeUrl(ctx.target.uploadUrl) });
+}
+
+/** A short-lived Trusted Publishing token close to its end is minted again before the next upload. */
+async function renewIfExpiring(ctx: Context): Promise<{ status: number | undefined; detail: string } | undefined> {
+  const credentials = ctx.target.credentials;
+  if (!credentials?.renew || credentials.expiresAt === undefined) return undefined;
+  if (credentials.expiresAt - ctx.deps.now() > RENEW_MARGIN_MS) return undefined;
+  ctx.renewing ??= credentials.renew().finally(() => {
+    ctx.renewing = undefined;
+  });
+  try {
+    await ctx.renewing;
+    return undefined;
+  } catch (err) {
+    const e = err as Error & { status?: number };
+    return { status: e.status, detail: `could not renew the Trusted Publishing token: ${e.message}` };
+  }
+}

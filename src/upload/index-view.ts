@@ -1,0 +1,81 @@
+/**
+ * What a target's index says of a file: there with our bytes, there with other bytes, or not there.
+ * One page read per project is shared by the uploads in flight; after the server accepted a file, a
+ * page that cannot confirm it is backed by the server's own file list (Gitea's management API).
+ */
+import type { Artifact } from '../artifacts/artifact.js';
+import { ensureSha256 } from '../artifacts/artifact.js';
+import { readFileList, readIndex, type IndexLookup } from '../http/index-reader.js';
+import type { FileResult } from '../outcome/model.js';
+import { fileResult, type Context } from './context.js';
+
+export type IndexState = 'same' | 'different' | 'no-hash' | 'absent' | 'unknown';
+
+/** The project's page: the one already read (or being read), unless `fresh`. */
+export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): Promise<IndexLookup> {
+  const project = ctx.target.kind.indexProjectName(artifact.name);
+  const cached = ctx.index.get(project);
+  if (cached && !fresh) return cached;
+  const pending = readIndex({
+    indexUrl: ctx.target.indexUrl,
+    project,
+    uploadUrl: ctx.target.uploadUrl,
+    credentials: ctx.target.credentials,
+    dispatcher: ctx.dispatcher,
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  });
+  ctx.index.set(project, pending);
+  const outcome = await pending;
+  ctx.deps.emit({ type: 'index', target: ctx.target.id, project, outcome: describe(outcome) });
+  return outcome;
+}
+
+function describe(outcome: IndexLookup): string {
+  return outcome.kind === 'found' ? `${outcome.files.size} file(s) listed` : outcome.kind === 'absent' ? 'not there yet' : outcome.message;
+}
+
+/**
+ * Our sha256 is computed here only if the index lists the name (a re-run): otherwise the upload
+ * computes it while sending.
+ */
+export async function compare(outcome: IndexLookup, artifact: Artifact): Promise<IndexState> {
+  if (outcome.kind === 'error') return 'unknown';
+  if (outcome.kind === 'absent') return 'absent';
+  const entry = outcome.files.get(artifact.filename);
+  if (!entry) return 'absent';
+  if (!entry.sha256) return 'no-hash';
+  return entry.sha256 === (await ensureSha256(artifact)) ? 'same' : 'different';
+}
+
+/**
+ * What the server holds under this file's name, once it has accepted (or says it has) the file: the
+ * simple page first; when the page cannot confirm it (not listed, no hash, unreadable), the server's
+ * own list of the version's files where it has one (Gitea's management API).
+ */
+export async function confirmAccepted(ctx: Context, artifact: Artifact, page: IndexLookup): Promise<{ outcome: IndexLookup; state: IndexState }> {
+  const state = await compare(page, artifact);
+  if (state === 'same' || state === 'different') return { outcome: page, state };
+  const url = ctx.target.kind.fileListUrl?.(ctx.target.uploadUrl, artifact.name, artifact.version);
+  if (!url) return { outcome: page, state };
+  const list = await readFileList({
+    url,
+    uploadUrl: ctx.target.uploadUrl,
+    credentials: ctx.target.credentials,
+    dispatcher: ctx.dispatcher,
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  });
+  ctx.deps.emit({ type: 'index', target: ctx.target.id, project: `${artifact.name} ${artifact.version} (file list)`, outcome: describe(list) });
+  const listed = await compare(list, artifact);
+  // Only a definite answer replaces the page's: an unreadable list leaves the page's reason standing.
+  return listed === 'same' || listed === 'different' ? { outcome: list, state: listed } : { outcome: page, state };
+}
+
+export function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
+  const remote = outcome.kind === 'found' ? outcome.files.get(artifact.filename)?.sha256 : undefined;
+  return fileResult(artifact, 'conflict', {
+    detail: `a different file with this name is already published (local sha256 ${artifact.sha256?.slice(0, 12) ?? '?'}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
+    hint: 'published files cannot be replaced: bump the version (or delete that version on the server) and rebuild',
+    attempts,
+    durationMs,
+  });
+}
