@@ -84,7 +84,13 @@ export async function hashingBench({ bufferMiB = 256, reps = 3, files = [], cliH
     for (const file of files) {
       const size = statSync(file).size;
       const ms = await timeIt(reps, () => cliHash.fn(file));
-      results.push({ name: `the CLI's ${cliHash.name}() (streamed, warm)`, source: `${(size / 2 ** 20).toFixed(0)} MiB file, page cache`, bytes: size, ms, mbPerS: size / 1e6 / (ms / 1000) });
+      results.push({
+        name: `the CLI's ${cliHash.name}() (streamed, warm)`,
+        source: `${(size / 2 ** 20).toFixed(0)} MiB file, page cache`,
+        bytes: size,
+        ms,
+        mbPerS: size / 1e6 / (ms / 1000),
+      });
       log?.(`  ${cliHash.name} ${(size / 2 ** 20).toFixed(0)} MiB: ${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s`);
     }
   }

@@ -158,11 +158,32 @@ function toolCommands(sink, set, twineOk, curlOk) {
       tool: 'curl',
       cmd: 'curl',
       args: [
-        '-sS', '--fail-with-body', '-o', '/dev/null', '-H', 'Expect:', '-u', `${USER}:${TOKEN}`,
-        '-F', ':action=file_upload', '-F', 'protocol_version=1', '-F', 'metadata_version=2.1',
-        '-F', `name=${name}`, '-F', 'version=1.0.0', '-F', 'filetype=bdist_wheel', '-F', 'pyversion=py3',
-        '-F', `sha256_digest=${set.curlSha256}`,
-        '-F', `content=@${file};filename=${basename(file)};type=application/octet-stream`,
+        '-sS',
+        '--fail-with-body',
+        '-o',
+        '/dev/null',
+        '-H',
+        'Expect:',
+        '-u',
+        `${USER}:${TOKEN}`,
+        '-F',
+        ':action=file_upload',
+        '-F',
+        'protocol_version=1',
+        '-F',
+        'metadata_version=2.1',
+        '-F',
+        `name=${name}`,
+        '-F',
+        'version=1.0.0',
+        '-F',
+        'filetype=bdist_wheel',
+        '-F',
+        'pyversion=py3',
+        '-F',
+        `sha256_digest=${set.curlSha256}`,
+        '-F',
+        `content=@${file};filename=${basename(file)};type=application/octet-stream`,
         uploadUrl,
       ],
       env: childEnv({}),
@@ -327,16 +348,20 @@ function table(headers, rows, rightFrom = 1) {
 function render(result) {
   const out = [];
   const m = result.machine;
-  out.push(`molecule-publish benchmark — ${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB RAM, node ${m.node}, ${m.twine ?? 'twine: not installed'}, ${m.curl ?? 'curl: not installed'}`);
+  out.push(
+    `molecule-publish benchmark — ${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB RAM, node ${m.node}, ${m.twine ?? 'twine: not installed'}, ${m.curl ?? 'curl: not installed'}`,
+  );
   out.push(`molecule-publish from ${result.config.moleculeRoot}${result.config.moleculeCommit ? ` (${result.config.moleculeCommit})` : ''}`);
-  out.push(`median of ${result.config.runs} run(s) per tool; sink on 127.0.0.1 (streams, sha256-checks, answers 201); MB = 10^6 bytes; RSS = whole process tree`);
+  out.push(
+    `median of ${result.config.runs} run(s) per tool; sink on 127.0.0.1 (streams, sha256-checks, answers 201); MB = 10^6 bytes; RSS = whole process tree`,
+  );
   out.push('');
   const rows = [];
   for (const s of result.sets) {
     const mol = s.tools.molecule;
     for (const [tool, sum] of Object.entries(s.tools)) {
-      const vsTwine = tool === 'molecule' && s.tools.twine ? f(mol.wallS / s.tools.twine.wallS) + '×' : '';
-      const vsCurl = tool === 'molecule' && s.tools.curl ? f(mol.wallS / s.tools.curl.wallS) + '×' : '';
+      const vsTwine = tool === 'molecule' && s.tools.twine ? `${f(mol.wallS / s.tools.twine.wallS)}×` : '';
+      const vsCurl = tool === 'molecule' && s.tools.curl ? `${f(mol.wallS / s.tools.curl.wallS)}×` : '';
       rows.push([
         tool === 'molecule' ? s.label : '',
         tool,
@@ -360,20 +385,44 @@ function render(result) {
   for (const s of result.sets) {
     for (const [tool, sum] of Object.entries(s.tools)) {
       const p = sum.phasesS ?? {};
-      prow.push([tool === 'molecule' ? s.label : '', tool, f(p.beforeFirstRequest), f(p.indexBeforeUpload), f(p.uploads), f(p.afterUploads), f(sum.sinkCpuS, 1), f(sum.indexReads, 0), String(sum.maxUploadsInFlight), sum.digestAfterContent ? 'after' : 'before']);
+      prow.push([
+        tool === 'molecule' ? s.label : '',
+        tool,
+        f(p.beforeFirstRequest),
+        f(p.indexBeforeUpload),
+        f(p.uploads),
+        f(p.afterUploads),
+        f(sum.sinkCpuS, 1),
+        f(sum.indexReads, 0),
+        String(sum.maxUploadsInFlight),
+        sum.digestAfterContent ? 'after' : 'before',
+      ]);
     }
   }
   out.push(table(['set', 'tool', 'start', 'index', 'uploads', 'after', 'sink CPU s', 'index GETs', 'max in flight', 'sha256 field'], prow, 2));
   out.push('');
   out.push('hashing in-process (MB/s):');
-  out.push(table(['hash', 'over', 'MB/s'], result.hashing.map((h) => [h.name, h.source, f(h.mbPerS, 0)]), 2));
+  out.push(
+    table(
+      ['hash', 'over', 'MB/s'],
+      result.hashing.map((h) => [h.name, h.source, f(h.mbPerS, 0)]),
+      2,
+    ),
+  );
   if (result.coldDigest) {
     const c = result.coldDigest;
-    out.push(`the CLI's ${c.fn}() in a fresh process on ${c.file}: first call ${f(c.firstCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.firstCallMs / 1000), 0)} MB/s), second ${f(c.secondCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.secondCallMs / 1000), 0)} MB/s)`);
+    out.push(
+      `the CLI's ${c.fn}() in a fresh process on ${c.file}: first call ${f(c.firstCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.firstCallMs / 1000), 0)} MB/s), second ${f(c.secondCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.secondCallMs / 1000), 0)} MB/s)`,
+    );
   }
   out.push('');
   out.push(`cold start (median of ${result.config.coldRuns}):`);
-  out.push(table(['command', 'median ms', 'min ms', 'peak RSS MiB'], result.coldStart.map((c) => [c.command, f(c.medianMs, 0), f(c.minMs, 0), f(c.peakRssMiB, 0)])));
+  out.push(
+    table(
+      ['command', 'median ms', 'min ms', 'peak RSS MiB'],
+      result.coldStart.map((c) => [c.command, f(c.medianMs, 0), f(c.minMs, 0), f(c.peakRssMiB, 0)]),
+    ),
+  );
   const failed = result.sets.flatMap((s) => s.runs.filter((r) => !r.ok).map((r) => `${s.label} / ${r.tool}: ${r.problems.join('; ')}`));
   if (failed.length) {
     out.push('');
@@ -382,7 +431,9 @@ function render(result) {
   }
   out.push('');
   const la = result.loadAvg;
-  out.push(`load average (1/5/15 min): ${la.atStart.map((x) => x.toFixed(1)).join('/')} at start, ${la.atEnd.map((x) => x.toFixed(1)).join('/')} at end, on ${result.machine.cores} cores${Math.max(la.atStart[0], la.atEnd[0]) > result.machine.cores ? ' — OTHER WORK WAS RUNNING: noisy' : ''}`);
+  out.push(
+    `load average (1/5/15 min): ${la.atStart.map((x) => x.toFixed(1)).join('/')} at start, ${la.atEnd.map((x) => x.toFixed(1)).join('/')} at end, on ${result.machine.cores} cores${Math.max(la.atStart[0], la.atEnd[0]) > result.machine.cores ? ' — OTHER WORK WAS RUNNING: noisy' : ''}`,
+  );
   out.push(`total ${f(result.durationS, 0)} s; JSON: bench/results/latest.json`);
   return out.join('\n');
 }
@@ -403,7 +454,9 @@ async function main() {
     twine: twine?.replace(/\s*\(.*$/, ''),
     curl: curl?.split(' ').slice(0, 2).join(' '),
   };
-  log(`bench: ${machine.cores} cores, runs=${RUNS}${QUICK ? ', quick (no 1 GiB set)' : ''}; molecule-publish from ${SOURCE_ROOT} (${MOLECULE_LABEL ?? 'no git'}), copied to ${MOLECULE_ROOT}; inputs in ${INPUT_ROOT}`);
+  log(
+    `bench: ${machine.cores} cores, runs=${RUNS}${QUICK ? ', quick (no 1 GiB set)' : ''}; molecule-publish from ${SOURCE_ROOT} (${MOLECULE_LABEL ?? 'no git'}), copied to ${MOLECULE_ROOT}; inputs in ${INPUT_ROOT}`,
+  );
 
   const sets = await prepareInputs({ quick: QUICK, log });
   for (const s of Object.values(sets)) if (s.files.length === 1) s.curlSha256 = await sha256Of(s.files[0]);
@@ -423,17 +476,24 @@ async function main() {
   for (const p of plan) {
     const tools = toolCommands(sink, p.set, Boolean(twine), Boolean(curl));
     const runs = [];
-    if (os.loadavg()[0] > machine.cores) log(`  note: load average ${os.loadavg()[0].toFixed(1)} on ${machine.cores} cores: other work is running, timings will be noisy`);
+    if (os.loadavg()[0] > machine.cores)
+      log(`  note: load average ${os.loadavg()[0].toFixed(1)} on ${machine.cores} cores: other work is running, timings will be noisy`);
     for (let i = 0; i < RUNS; i++) {
       for (const t of tools) {
         log(`[${p.label}] ${t.tool} run ${i + 1}/${RUNS} ...`);
         const r = await runOnce(sink, p.set, p.delayMs, t);
-        log(`  ${r.ok ? 'ok' : 'FAILED'} ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.ok ? '' : `: ${r.problems.join('; ')}`}`);
+        log(
+          `  ${r.ok ? 'ok' : 'FAILED'} ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB${r.ok ? '' : `: ${r.problems.join('; ')}`}`,
+        );
         runs.push(r);
       }
     }
     const summary = {};
-    for (const t of tools) summary[t.tool] = summarise(runs.filter((r) => r.tool === t.tool), p.set.bytes);
+    for (const t of tools)
+      summary[t.tool] = summarise(
+        runs.filter((r) => r.tool === t.tool),
+        p.set.bytes,
+      );
     results.push({ label: p.label, set: p.set.id, files: p.set.files.length, bytes: p.set.bytes, sinkDelayMs: p.delayMs, tools: summary, runs });
   }
   await sink.stop();
@@ -461,7 +521,15 @@ async function main() {
     benchFormat: 1,
     date: new Date().toISOString(),
     machine,
-    config: { runs: RUNS, quick: QUICK, coldRuns: COLD_RUNS, smallWheels: 200, sinkDelaysMs: [0, 100], moleculeRoot: SOURCE_ROOT, moleculeCommit: MOLECULE_LABEL },
+    config: {
+      runs: RUNS,
+      quick: QUICK,
+      coldRuns: COLD_RUNS,
+      smallWheels: 200,
+      sinkDelaysMs: [0, 100],
+      moleculeRoot: SOURCE_ROOT,
+      moleculeCommit: MOLECULE_LABEL,
+    },
     sets: results,
     hashing,
     coldDigest: coldDigestResult,

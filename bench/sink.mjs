@@ -346,7 +346,8 @@ export async function startSink(options = {}) {
       return;
     }
     if (req.method === 'POST' && /^\/api\/packages\/[^/]+\/pypi\/?$/.test(path)) return handleUpload(req, res);
-    if ((req.method === 'GET' || req.method === 'HEAD') && (m = /^\/api\/packages\/[^/]+\/pypi\/simple\/([^/]+)\/?$/.exec(path))) {
+    m = /^\/api\/packages\/[^/]+\/pypi\/simple\/([^/]+)\/?$/.exec(path);
+    if ((req.method === 'GET' || req.method === 'HEAD') && m) {
       req.resume();
       return handleIndex(res, m[1]);
     }

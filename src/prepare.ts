@@ -97,7 +97,10 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
     // upload, so they are sent when asked for (or with Trusted Publishing), else left out with a word.
     const sendAttestations = target.kind.attestations && (settings.requireAttestations || target.credentials?.trustedPublishing === true);
     if (target.kind.attestations && !sendAttestations && attested > 0 && target.credentials) {
-      note('warn', `${attested} attestation(s) found but not sent to ${target.label ?? target.kind.label}: PyPI accepts them only with Trusted Publishing (--attestations sends them anyway)`);
+      note(
+        'warn',
+        `${attested} attestation(s) found but not sent to ${target.label ?? target.kind.label}: PyPI accepts them only with Trusted Publishing (--attestations sends them anyway)`,
+      );
     }
     targets.push(Object.freeze({ target, refusals: refusals.get(target.id) ?? new Map<string, Refusal>(), sendAttestations }));
   }
@@ -132,8 +135,9 @@ async function withTrustedPublishing(target: Target, settings: Settings, hooks: 
   if (target.credentials || !target.kind.attestations || !oidcAvailable(settings.env)) return target;
   const name = target.label ?? target.kind.label;
   try {
-    const credentials = await trustedPublishingCredentials({ uploadUrl: target.uploadUrl, env: settings.env, timeoutMs: settings.engine.timeout * 1000 }, (token) =>
-      hooks.onToken?.(token),
+    const credentials = await trustedPublishingCredentials(
+      { uploadUrl: target.uploadUrl, env: settings.env, timeoutMs: settings.engine.timeout * 1000 },
+      (token) => hooks.onToken?.(token),
     );
     hooks.note?.('info', `${name}: minted a short-lived upload token through Trusted Publishing`);
     return Object.freeze({ ...target, credentials });

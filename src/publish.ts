@@ -11,7 +11,15 @@ import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent,
 
 export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraWarnings: string[] = []): FileInfo {
   const a = inspection.artifact;
-  const info: FileInfo = { filename: a.filename, path: a.path, name: a.name, version: a.version, filetype: a.filetype, size: a.size, warnings: [...inspection.warnings, ...extraWarnings] };
+  const info: FileInfo = {
+    filename: a.filename,
+    path: a.path,
+    name: a.name,
+    version: a.version,
+    filetype: a.filetype,
+    size: a.size,
+    warnings: [...inspection.warnings, ...extraWarnings],
+  };
   if (a.sha256 !== undefined) info.sha256 = a.sha256;
   return info;
 }
@@ -48,7 +56,12 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
 
   // Built last: the sha256 of each file is known once it has been sent (or hashed for a dry run).
   const inspected = plan.inspections.filter((i): i is Inspection & { artifact: Artifact } => i.artifact !== undefined);
-  const files = inspected.map((i) => fileInfo(i, plan.targets.flatMap((t) => t.target.kind.warnings(i.artifact))));
+  const files = inspected.map((i) =>
+    fileInfo(
+      i,
+      plan.targets.flatMap((t) => t.target.kind.warnings(i.artifact)),
+    ),
+  );
   const requiredOk = targets.filter((t) => t.policy === 'required').every((t) => t.status === 'success' || t.status === 'dry_run');
   return { dryRun: plan.dryRun, files, targets, exitCode: requiredOk ? ExitCode.ok : ExitCode.primaryFailed, durationMs: d.now() - started };
 }

@@ -94,9 +94,7 @@ const FIELDS: Record<string, FieldSpec> = {
   'import-namespace': { key: 'import_namespaces', multiple: true, added: '2.5', form: undefined },
 };
 
-const FIELD_BY_KEY = new Map<FieldKey, FieldSpec & { header: string }>(
-  Object.entries(FIELDS).map(([header, spec]) => [spec.key, { ...spec, header }]),
-);
+const FIELD_BY_KEY = new Map<FieldKey, FieldSpec & { header: string }>(Object.entries(FIELDS).map(([header, spec]) => [spec.key, { ...spec, header }]));
 
 export function fieldSpec(key: FieldKey): (FieldSpec & { header: string }) | undefined {
   return FIELD_BY_KEY.get(key);
@@ -138,7 +136,9 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     }
     if (spec.multiple) {
       const key = spec.key as MultiField;
-      (meta.multi[key] ??= []).push(value);
+      const values = meta.multi[key] ?? [];
+      values.push(value);
+      meta.multi[key] = values;
     } else {
       const key = spec.key as SingleField;
       if (meta.single[key] !== undefined) {

@@ -209,7 +209,7 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
       throw new ArchiveProblem(`not a valid .tar.gz archive (truncated or corrupt: ${message})`);
     }
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined && code.startsWith('E')) throw new ArchiveProblem(`cannot read the file (${code})`);
+    if (code?.startsWith('E')) throw new ArchiveProblem(`cannot read the file (${code})`);
     throw new ArchiveProblem(`cannot read the .tar.gz archive (${message})`);
   }
   if (problem) throw problem;

@@ -59,7 +59,8 @@ export function validateMetadata(meta: CoreMetadata): Findings {
 
   const name = meta.single.name;
   if (name === undefined || name.trim() === '') errors.push("'name' is a required field");
-  else if (!PROJECT_NAME.test(name)) errors.push(`'${name}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
+  else if (!PROJECT_NAME.test(name))
+    errors.push(`'${name}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
 
   const version = meta.single.version;
   if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
@@ -68,7 +69,7 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
   // twine 6.1+ and PyPI.
   const summary = meta.single.summary;
-  if (summary !== undefined && summary.includes('\n')) refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
+  if (summary?.includes('\n')) refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
   // Warehouse's form: "summary: Field cannot be longer than 512 characters." (forklift/metadata.py).
   if (summary !== undefined && summary.length > 512) {
     refuse(`Summary is ${summary.length} characters long; PyPI takes at most 512`, 'shorten the summary (description in pyproject.toml)');
@@ -144,7 +145,10 @@ export function validateMetadata(meta: CoreMetadata): Findings {
     if (!looksLikeRequirement(requirement)) errors.push(`'${requirement}' is an invalid value for Requires-Dist (not PEP 508)`);
     // Warehouse refuses direct references: an index must not send pip elsewhere (forklift/metadata.py).
     else if (/^[^;@]*@/.test(requirement)) {
-      refuse(`Requires-Dist '${shorten(requirement)}' is a direct reference (name @ URL); PyPI allows only names with versions`, 'depend on a released version instead of a URL');
+      refuse(
+        `Requires-Dist '${shorten(requirement)}' is a direct reference (name @ URL); PyPI allows only names with versions`,
+        'depend on a released version instead of a URL',
+      );
     }
   }
   const requiresPython = meta.single.requires_python;

@@ -186,7 +186,10 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
  */
 async function runRehearsal(paths: string[], flags: PublishFlags, session: Session, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
   const { out } = session;
-  const [{ rehearse }, { renderRehearsalMarkdown, rehearsalHeadline }] = await Promise.all([import('../rehearse/rehearse.js'), import('../rehearse/markdown.js')]);
+  const [{ rehearse }, { renderRehearsalMarkdown, rehearsalHeadline }] = await Promise.all([
+    import('../rehearse/rehearse.js'),
+    import('../rehearse/markdown.js'),
+  ]);
   // The user's engine settings (concurrency) apply; the targets are the sandboxes.
   const file = await loadPyprojectConfig(io.cwd, flags.pyproject);
   const engine = engineSettings(requestFrom(paths, flags, io).engine ?? {}, io.env, file.config);
@@ -210,7 +213,9 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   if (state.json) {
     io.stderr(`${markdown}\n`);
     const { toJsonReport } = await import('../report/json.js');
-    io.stdout(`${JSON.stringify({ ...toJsonReport(report, { headline: headline(report), startedAt: state.startedAt }), rehearsal: report.rehearsal }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...toJsonReport(report, { headline: headline(report), startedAt: state.startedAt }), rehearsal: report.rehearsal }, null, 2)}\n`,
+    );
   } else {
     io.stdout(`${markdown}\n`);
   }
@@ -232,24 +237,24 @@ async function writeSummary(state: RunState, session: Session, markdown: string)
 
 /** Prints an error that stopped a run, leaves its trace in the summary (and --json), returns the exit code. */
 export async function reportError(err: unknown, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
-    const session = (state.session as Session | undefined) ?? openSession(io, global, state.json);
-    const { out } = session;
-    if (!isMoleculeError(err)) {
-      out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);
-      if (global.verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
-      else out.info('run again with --verbose for details, and please open an issue with them');
-      return ExitCode.usage;
-    }
-    const lines = err.message.split('\n');
-    for (const line of lines) out.error(line);
-    if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
-    if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
-    // A failed run still leaves its trace in the job summary and, with --json, a report.
-    const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
-    await writeSummary(state, session, summary);
-    if (state.json) {
-      const { errorJsonReport } = await import('../report/json.js');
-      io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
-    }
-    return err.exitCode;
+  const session = (state.session as Session | undefined) ?? openSession(io, global, state.json);
+  const { out } = session;
+  if (!isMoleculeError(err)) {
+    out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);
+    if (global.verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    else out.info('run again with --verbose for details, and please open an issue with them');
+    return ExitCode.usage;
+  }
+  const lines = err.message.split('\n');
+  for (const line of lines) out.error(line);
+  if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
+  if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
+  // A failed run still leaves its trace in the job summary and, with --json, a report.
+  const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
+  await writeSummary(state, session, summary);
+  if (state.json) {
+    const { errorJsonReport } = await import('../report/json.js');
+    io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+  }
+  return err.exitCode;
 }

@@ -93,7 +93,12 @@ export function printTargets(out: Console, report: PublishReport): void {
     if (report.dryRun) {
       for (const f of t.files) {
         const fix = f.status === 'skipped_unsupported' && f.hint ? `; fix: ${f.hint}` : '';
-        out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail}${fix})` : ''}`, { event: 'plan', target: t.id, file: f.filename, status: f.status });
+        out.info(`  ${f.status.padEnd(19)} ${f.filename}${f.detail ? `  (${f.detail}${fix})` : ''}`, {
+          event: 'plan',
+          target: t.id,
+          file: f.filename,
+          status: f.status,
+        });
       }
       continue;
     }

@@ -59,9 +59,15 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .description('check the distributions, then upload them: Gitea first (must succeed), then PyPI (best-effort)')
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
     .option('-n, --dry-run', 'read and check everything, print the plan, send nothing')
-    .option('--rehearse', 'publish to local Gitea-like and PyPI-like registries on 127.0.0.1, download every file back and install each wheel (needs no credentials)')
+    .option(
+      '--rehearse',
+      'publish to local Gitea-like and PyPI-like registries on 127.0.0.1, download every file back and install each wheel (needs no credentials)',
+    )
     .addOption(
-      new Option('--rehearse-gitea <version>', 'with --rehearse: the Gitea version the local registry behaves as (1.17 for 1.17–1.18, 1.19 for 1.19–1.21, 1.22 and later, or forgejo)')
+      new Option(
+        '--rehearse-gitea <version>',
+        'with --rehearse: the Gitea version the local registry behaves as (1.17 for 1.17–1.18, 1.19 for 1.19–1.21, 1.22 and later, or forgejo)',
+      )
         .choices(GITEA_PROFILES)
         .default('1.22'),
     )
@@ -84,17 +90,17 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   for (const spec of ENGINE_OPTIONS) publish.addOption(engineOption(spec));
   publish.action(async (paths: string[], flags: PublishFlags, command: Command) => {
-      // Which engine options the user set (flag) and which are commander's defaults: the
-      // environment and pyproject.toml may fill in only the latter.
-      flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
-      state.json = flags.json === true;
-      state.dryRun = flags.dryRun === true;
-      state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
-      const commands = await import('./commands.js');
-      const session = commands.openSession(io, program.opts<GlobalFlags>(), state.json);
-      state.session = session;
-      state.exitCode = await commands.runPublish(paths, flags, session, io, state, program.opts<GlobalFlags>());
-    });
+    // Which engine options the user set (flag) and which are commander's defaults: the
+    // environment and pyproject.toml may fill in only the latter.
+    flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
+    state.json = flags.json === true;
+    state.dryRun = flags.dryRun === true;
+    state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
+    const commands = await import('./commands.js');
+    const session = commands.openSession(io, program.opts<GlobalFlags>(), state.json);
+    state.session = session;
+    state.exitCode = await commands.runPublish(paths, flags, session, io, state, program.opts<GlobalFlags>());
+  });
 
   program
     .command('check')

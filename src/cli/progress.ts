@@ -34,7 +34,13 @@ export function lineProgress(out: Console): ProgressDisplay {
       const decile = Math.floor((sent / total) * 10);
       if (decile > lastDecile && decile < 10) {
         lastDecile = decile;
-        out.info(`${target}: ${filename}: ${decile * 10}% (${formatSize(sent)} of ${formatSize(total)})`, { event: 'progress', target, file: filename, sent, total });
+        out.info(`${target}: ${filename}: ${decile * 10}% (${formatSize(sent)} of ${formatSize(total)})`, {
+          event: 'progress',
+          target,
+          file: filename,
+          sent,
+          total,
+        });
       }
     },
     stop() {},

@@ -62,7 +62,6 @@ export interface RunState {
   startedAt: Date;
 }
 
-
 /** Human output, through the logger (see console.ts). */
 export interface Console {
   info(line: string, fields?: Record<string, unknown>): void;

@@ -20,7 +20,16 @@ export interface EngineOptionSpec {
 }
 
 export const ENGINE_OPTIONS: readonly EngineOptionSpec[] = [
-  { key: 'retries', flag: '--retries <n>', env: 'MOLECULE_PUBLISH_RETRIES', file: 'retries', kind: 'whole', default: 3, min: 0, help: 'retries for network errors, timeouts, 5xx and 429' },
+  {
+    key: 'retries',
+    flag: '--retries <n>',
+    env: 'MOLECULE_PUBLISH_RETRIES',
+    file: 'retries',
+    kind: 'whole',
+    default: 3,
+    min: 0,
+    help: 'retries for network errors, timeouts, 5xx and 429',
+  },
   {
     key: 'retryDelay',
     flag: '--retry-delay <seconds>',

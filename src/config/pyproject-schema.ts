@@ -29,7 +29,10 @@ export const TargetEntrySchema = z
 export const FileConfigSchema = z
   .object({
     'gitea-url': url.optional(),
-    'gitea-owner': z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+    'gitea-owner': z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional(),
     'gitea-repository-url': url.optional(),
     'pypi-url': url.optional(),
     'pypi-index-url': url.optional(),
@@ -46,4 +49,3 @@ export const FileConfigSchema = z
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 export type TargetEntry = z.infer<typeof TargetEntrySchema>;
-

@@ -50,7 +50,10 @@ export async function loadPyprojectConfig(cwd: string, explicit?: string): Promi
       const keys = (issue as { keys?: string[] }).keys ?? [];
       const secret = keys.some((k) => /password|token|secret/i.test(k));
       const key = keys.map((k) => (path ? `${path}.${k}` : k)).join(', ');
-      throw new UsageError(`${source}: ${key}: unknown key${secret ? ' (credentials are never written in files: name their variable with password-env)' : ''}`, { code: 'config' });
+      throw new UsageError(
+        `${source}: ${key}: unknown key${secret ? ' (credentials are never written in files: name their variable with password-env)' : ''}`,
+        { code: 'config' },
+      );
     }
     throw new UsageError(`${source}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid value'}`, { code: 'config' });
   }

@@ -145,7 +145,9 @@ function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileCo
   } else {
     // Inside Gitea/GitHub Actions the server and owner of the running job are the defaults.
     const base = pick(flags.giteaUrl, '--gitea-url', ENV.giteaUrl, file['gitea-url'], 'gitea-url') ?? pick(undefined, '', 'GITHUB_SERVER_URL', undefined, '');
-    const owner = pick(flags.giteaOwner, '--gitea-owner', ENV.giteaOwner, file['gitea-owner'], 'gitea-owner') ?? pick(undefined, '', 'GITHUB_REPOSITORY_OWNER', undefined, '');
+    const owner =
+      pick(flags.giteaOwner, '--gitea-owner', ENV.giteaOwner, file['gitea-owner'], 'gitea-owner') ??
+      pick(undefined, '', 'GITHUB_REPOSITORY_OWNER', undefined, '');
     if (base && owner) {
       const baseUrl = withoutTrailingSlash(parseUrl(base[0], 'the Gitea URL', base[1] || 'GITHUB_SERVER_URL'));
       if (!/^[A-Za-z0-9._-]+$/.test(owner[0])) {

@@ -72,7 +72,9 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
   const file = request.pyproject === false ? { config: {}, source: 'no file' } : await loadPyprojectConfig(cwd, request.pyproject);
   const engine = engineSettings(request.engine ?? {}, env, file.config);
   const repositoryName = request.repository ?? (env.TWINE_REPOSITORY || undefined);
-  const repository = repositoryName ? await readPypircRepository(repositoryName, request.configFile ?? defaultPypircPath(env), request.configFile !== undefined) : undefined;
+  const repository = repositoryName
+    ? await readPypircRepository(repositoryName, request.configFile ?? defaultPypircPath(env), request.configFile !== undefined)
+    : undefined;
 
   const secrets = new Set<string>();
   for (const name of SECRET_ENV) if (env[name]) secrets.add(env[name]);
@@ -92,7 +94,13 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
       pypi: request.pypi,
     },
     env,
-    { dryRun, file: file.config, fileSource: file.source, ...(request.only !== undefined ? { only: request.only } : {}), ...(repository ? { repository } : {}) },
+    {
+      dryRun,
+      file: file.config,
+      fileSource: file.source,
+      ...(request.only !== undefined ? { only: request.only } : {}),
+      ...(repository ? { repository } : {}),
+    },
   );
   const allBlockers = [...blockers];
   const insecure = insecureTargets(targets);

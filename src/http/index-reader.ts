@@ -129,7 +129,10 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
       size += chunk.length;
       if (size > cap) {
         response.body.destroy();
-        return { kind: 'error', message: `index ${sanitizeUrl(url)} is larger than ${cap % 1048576 === 0 ? `${cap / 1048576} MiB` : `${cap} bytes`}: not read` };
+        return {
+          kind: 'error',
+          message: `index ${sanitizeUrl(url)} is larger than ${cap % 1048576 === 0 ? `${cap / 1048576} MiB` : `${cap} bytes`}: not read`,
+        };
       }
       parser.write(decoder.decode(chunk, { stream: true }));
     }

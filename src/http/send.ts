@@ -162,8 +162,8 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
     body.destroy();
     file.destroy();
     // Aborted by the stall watch: a timeout (retryable), not the user's interruption.
-    if (stall.signal.aborted && !req.signal?.aborted) err = stall.signal.reason;
-    return computed === undefined ? { outcome: networkOutcome(err) } : { outcome: networkOutcome(err), sha256: computed };
+    const cause: unknown = stall.signal.aborted && !req.signal?.aborted ? stall.signal.reason : err;
+    return computed === undefined ? { outcome: networkOutcome(cause) } : { outcome: networkOutcome(cause), sha256: computed };
   }
 }
 

@@ -12,7 +12,10 @@ export function rehearsalHeadline(rehearsal: Rehearsal): string {
   const installed = tried.filter((f) => f.installed === true).length;
   const parts = [`${good} of ${files.length} file(s) read back from the Gitea sandbox with the local sha256`];
   if (rehearsal.pip === 'missing') parts.push('pip not found: wheels were not installed');
-  else parts.push(`${installed} of ${tried.length} wheel(s) installed offline${rehearsal.installInto === 'target' ? ' (pip install --target: no venv available)' : ' into a temporary venv'}`);
+  else
+    parts.push(
+      `${installed} of ${tried.length} wheel(s) installed offline${rehearsal.installInto === 'target' ? ' (pip install --target: no venv available)' : ' into a temporary venv'}`,
+    );
   return `Rehearsal: ${parts.join('; ')}.`;
 }
 

@@ -105,7 +105,10 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
       }),
       startPypiRegistry({ tokens: { [pypiToken]: {} } }),
     ]);
-    cleanup.push(() => gitea.close(), () => pypi.close());
+    cleanup.push(
+      () => gitea.close(),
+      () => pypi.close(),
+    );
     note(`the Gitea sandbox behaves as ${giteaProfileLabel(gitea.profile)}`);
 
     // The same pipeline as a publish (settings, plan, publish), with the sandboxes as its targets and
@@ -122,7 +125,14 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
       // No pyproject.toml of the user's: its targets would point elsewhere.
       pyproject: false,
       attestations: request.attestations === true,
-      engine: { concurrency: options.concurrency ?? 4, retries: 0, retryDelay: 0.1, timeout: timeoutMs / 1000, responseTimeout: timeoutMs / 1000, verify: true },
+      engine: {
+        concurrency: options.concurrency ?? 4,
+        retries: 0,
+        retryDelay: 0.1,
+        timeout: timeoutMs / 1000,
+        responseTimeout: timeoutMs / 1000,
+        verify: true,
+      },
     });
     // Belt and braces: a rehearsal sends to its sandboxes and nowhere else.
     for (const t of settings.targets) {
@@ -242,7 +252,11 @@ async function readBack(
           const f = entry(a);
           const got = await readdir(where).catch(() => [] as string[]);
           if (!got.includes(a.filename)) {
-            f.detail = !outcome.ok ? `pip download: ${outcome.message}` : group.length === 1 && got.length > 0 ? `pip chose ${got.join(', ')} instead` : 'pip download did not save it';
+            f.detail = !outcome.ok
+              ? `pip download: ${outcome.message}`
+              : group.length === 1 && got.length > 0
+                ? `pip chose ${got.join(', ')} instead`
+                : 'pip download did not save it';
             continue;
           }
           const sha256 = await sha256File(join(where, a.filename));
@@ -307,7 +321,13 @@ const execFileAsync = promisify(execFile);
 /** Asynchronous on purpose: the sandboxes answer pip from this very process. */
 async function runProcess(file: string, args: string[], options: ExecFileOptions): Promise<ProcessResult> {
   try {
-    const { stdout, stderr } = await execFileAsync(file, args, { ...options, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL', windowsHide: true });
+    const { stdout, stderr } = await execFileAsync(file, args, {
+      ...options,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+      killSignal: 'SIGKILL',
+      windowsHide: true,
+    });
     return { ok: true, stdout, stderr };
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string; killed?: boolean; signal?: string | null };
@@ -323,7 +343,10 @@ async function runProcess(file: string, args: string[], options: ExecFileOptions
 }
 
 function lastErrorLine(text: string): string | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('WARNING:') && !l.startsWith('[notice]'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('WARNING:') && !l.startsWith('[notice]'));
   const error = lines.filter((l) => l.startsWith('ERROR:')).pop();
   return (error ?? lines.pop())?.slice(0, 300);
 }
@@ -374,13 +397,17 @@ function targetTags(artifact: Artifact): string[] | undefined {
   // `py2.py3` -> py 3; `cp310` -> cp 310 (pip reads it as 3.10).
   const pythons = artifact.dist.pythonTags
     .map((t) => /^([a-z]+?)(\d)(\d*)$/.exec(t))
-    .flatMap((m) => (m?.[1] && m[2] !== undefined ? [{ impl: m[1], major: Number(m[2]), minor: m[3] ? Number(m[3]) : -1, version: `${m[2]}${m[3] ?? ''}` }] : []))
+    .flatMap((m) =>
+      m?.[1] && m[2] !== undefined ? [{ impl: m[1], major: Number(m[2]), minor: m[3] ? Number(m[3]) : -1, version: `${m[2]}${m[3] ?? ''}` }] : [],
+    )
     .sort((a, b) => b.major - a.major || b.minor - a.minor);
   const best = pythons[0];
   if (!best) return undefined;
   return [
-    '--implementation', best.impl,
-    '--python-version', best.version,
+    '--implementation',
+    best.impl,
+    '--python-version',
+    best.version,
     ...artifact.dist.abiTags.flatMap((abi) => ['--abi', abi]),
     ...artifact.dist.platformTags.flatMap((platform) => ['--platform', platform]),
   ];
@@ -390,8 +417,18 @@ async function pipDownload(python: Python, wheels: Artifact[], indexUrl: string,
   const first = wheels[0];
   const tags = first ? (targetTags(first) ?? []) : [];
   return run(python.command, [
-    '-m', 'pip', 'download', ...PIP_QUIET,
-    '--no-deps', '--only-binary', ':all:', '--ignore-requires-python', '--index-url', indexUrl, '-d', dir,
+    '-m',
+    'pip',
+    'download',
+    ...PIP_QUIET,
+    '--no-deps',
+    '--only-binary',
+    ':all:',
+    '--ignore-requires-python',
+    '--index-url',
+    indexUrl,
+    '-d',
+    dir,
     ...tags,
     ...wheels.map((a) => `${a.name}==${a.version}`),
   ]);
@@ -462,4 +499,3 @@ async function fetchSha256(url: string, dispatcher: Dispatcher, signal: AbortSig
     return { error: `download failed: ${(err as Error).message}` };
   }
 }
-

@@ -9,7 +9,17 @@ import { VERSION } from '../version.js';
 export const REPORT_FORMAT = 1;
 
 const fileStatus = z.union([
-  z.enum(['uploaded', 'already_present', 'conflict', 'failed_network', 'not_attempted', 'skipped_unsupported', 'would_upload', 'missing_from_index', 'interrupted']),
+  z.enum([
+    'uploaded',
+    'already_present',
+    'conflict',
+    'failed_network',
+    'not_attempted',
+    'skipped_unsupported',
+    'would_upload',
+    'missing_from_index',
+    'interrupted',
+  ]),
   z.string().regex(/^failed_http_\d{3}$/),
 ]);
 const targetStatus = z.union([
@@ -59,7 +69,10 @@ export const JsonReportSchema = z.object({
       version: z.string(),
       type: z.enum(['wheel', 'sdist']),
       size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
       warnings: z.array(z.string()),
     }),
   ),
@@ -68,7 +81,6 @@ export const JsonReportSchema = z.object({
 });
 
 export type JsonReport = z.infer<typeof JsonReportSchema>;
-
 
 export function toJsonReport(report: PublishReport, extra: { headline: string; startedAt: Date }): JsonReport {
   return JsonReportSchema.parse({

@@ -23,7 +23,6 @@ function why(status: string): string {
   return status === 'failed_network' ? 'network error' : status.replace(/_/g, ' ');
 }
 
-
 export function headline(report: PublishReport): string {
   const required = report.targets.filter((t) => t.policy === 'required');
   const optional = report.targets.filter((t) => t.policy !== 'required');
@@ -72,7 +71,9 @@ export function renderMarkdown(report: PublishReport): string {
       const r = t.files.find((x) => x.filename === f.filename);
       return r ? `\`${r.status}\`` : '';
     });
-    lines.push(`| ${cell(f.filename)} | ${cell(f.version)} | ${kindLabel(f.filetype)} | ${formatSize(f.size)} | ${f.sha256 ? `\`${f.sha256.slice(0, 12)}\`` : '—'} | ${statuses.join(' | ')} |`);
+    lines.push(
+      `| ${cell(f.filename)} | ${cell(f.version)} | ${kindLabel(f.filetype)} | ${formatSize(f.size)} | ${f.sha256 ? `\`${f.sha256.slice(0, 12)}\`` : '—'} | ${statuses.join(' | ')} |`,
+    );
   }
   lines.push('');
   return lines.join('\n');

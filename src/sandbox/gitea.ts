@@ -292,11 +292,7 @@ interface GPackage {
   versions: Map<string, GVersion>; // key: lower-cased version
 }
 
-type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'error' }
-  | { kind: 'actions' }
-  | { kind: 'user'; name: string; user: GiteaUser; viaToken: boolean };
+type Principal = { kind: 'anonymous' } | { kind: 'error' } | { kind: 'actions' } | { kind: 'user'; name: string; user: GiteaUser; viaToken: boolean };
 
 // --- Go-flavoured response helpers ----------------------------------------------------------------------------
 
@@ -478,7 +474,7 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
   const upload = (ctx: RequestContext, p: Principal): Reply => {
     const ct = ctx.req.headers['content-type'];
     const media = ct ? parseHeaderParams(ct) : undefined;
-    if (!media || media.type !== 'multipart/form-data') return apiError(400, "request Content-Type isn't multipart/form-data");
+    if (media?.type !== 'multipart/form-data') return apiError(400, "request Content-Type isn't multipart/form-data");
     if (!media.params['boundary']) return apiError(400, 'no multipart boundary param in Content-Type');
     if (ctx.formError || !ctx.form) return apiError(400, ctx.formError?.message ?? 'multipart: NextPart: EOF');
     const form = ctx.form;
@@ -624,7 +620,10 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     if (path.length > 1) path = path.replace(/\/$/, '');
     let segs: string[];
     try {
-      segs = path.split('/').slice(1).map((s) => decodeURIComponent(s));
+      segs = path
+        .split('/')
+        .slice(1)
+        .map((s) => decodeURIComponent(s));
     } catch {
       return goError(404, '404 page not found');
     }

@@ -154,7 +154,11 @@ export function parsePep440(v: string): Pep440Version | null {
   let post = '';
   if (m[6] !== undefined) post = `.post${num(m[7] ?? m[9])}`;
   const dev = m[11] !== undefined ? `.dev${num(m[12])}` : '';
-  const local = m[13]?.toLowerCase().split(/[-_.]/).map((x) => (/^\d+$/.test(x) ? num(x) : x)).join('.');
+  const local = m[13]
+    ?.toLowerCase()
+    .split(/[-_.]/)
+    .map((x) => (/^\d+$/.test(x) ? num(x) : x))
+    .join('.');
   const head = epoch !== '0' ? `${epoch}!` : '';
   const tail = `${pre}${post}${dev}${local !== undefined ? `+${local}` : ''}`;
   const rel = release.join('.');
@@ -191,7 +195,9 @@ export function pyRepr(s: string): string {
 function pyJsonDumps(obj: Record<string, string>): string {
   const enc = (s: string): string =>
     JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-  return `{${Object.entries(obj).map(([k, v]) => `${enc(k)}: ${enc(v)}`).join(', ')}}`;
+  return `{${Object.entries(obj)
+    .map(([k, v]) => `${enc(k)}: ${enc(v)}`)
+    .join(', ')}}`;
 }
 
 /** Pyramid `_html_escape`: html.escape(quote=True), then non-ASCII as decimal character references. */
@@ -273,13 +279,13 @@ export function pyramidPage(req: http.IncomingMessage, status: number, opts: Pag
   const detail = opts.detail === null ? '' : (opts.detail ?? opts.message ?? '');
   const offers = acceptableOffers(req.headers.accept, ['text/html', 'application/json']);
   const match = [...(offers ?? []), 'text/plain'][0];
-  const escape = match === 'text/html' ? pyHtmlEscape : (s: string): string => s;
+  const escapeText = match === 'text/html' ? pyHtmlEscape : (s: string): string => s;
   const br = match === 'text/html' ? '<br/>' : '\n';
   let body: string;
-  if (status === 405) body = `The method ${escape(req.method ?? '')} is not allowed for this resource. ${br}${br}\n${escape(detail)}`;
+  if (status === 405) body = `The method ${escapeText(req.method ?? '')} is not allowed for this resource. ${br}${br}\n${escapeText(detail)}`;
   else if (opts.location !== undefined) {
-    body = `${escape(explanation)} ${escape(opts.location)}; you should be redirected automatically.\n${escape(detail)}\n`;
-  } else body = `${escape(explanation)}${br}${br}\n${escape(detail)}\n\n`;
+    body = `${escapeText(explanation)} ${escapeText(opts.location)}; you should be redirected automatically.\n${escapeText(detail)}\n`;
+  } else body = `${escapeText(explanation)}${br}${br}\n${escapeText(detail)}\n\n`;
   let page: string;
   let contentType: string;
   if (match === 'text/html') {
@@ -304,9 +310,24 @@ function fallbackTitle(status: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 const ALLOWED_PLATFORMS = new Set([
-  'any', 'win32', 'win_arm64', 'win_amd64', 'win_ia64', 'manylinux1_x86_64', 'manylinux1_i686', 'manylinux2010_x86_64',
-  'manylinux2010_i686', 'manylinux2014_x86_64', 'manylinux2014_i686', 'manylinux2014_aarch64', 'manylinux2014_armv7l',
-  'manylinux2014_ppc64', 'manylinux2014_ppc64le', 'manylinux2014_s390x', 'linux_armv6l', 'linux_armv7l',
+  'any',
+  'win32',
+  'win_arm64',
+  'win_amd64',
+  'win_ia64',
+  'manylinux1_x86_64',
+  'manylinux1_i686',
+  'manylinux2010_x86_64',
+  'manylinux2010_i686',
+  'manylinux2014_x86_64',
+  'manylinux2014_i686',
+  'manylinux2014_aarch64',
+  'manylinux2014_armv7l',
+  'manylinux2014_ppc64',
+  'manylinux2014_ppc64le',
+  'manylinux2014_s390x',
+  'linux_armv6l',
+  'linux_armv7l',
 ]);
 const MACOS_ARCHES = new Set(['ppc', 'ppc64', 'i386', 'x86_64', 'arm64', 'intel', 'fat', 'fat3', 'fat64', 'universal', 'universal2']);
 const MACOS_MAJORS = new Set(['11', '12', '13', '14', '15', '26']);
@@ -405,17 +426,73 @@ const EMAIL_FIELDS = new Set(Object.values(RAW_FIELDS).map(([email]) => email));
 /** warehouse/forklift/metadata.py `DYNAMIC_FIELDS`, lower-cased. */
 const WAREHOUSE_DYNAMIC_FIELDS = new Set(
   [
-    'Platform', 'Supported-Platform', 'Summary', 'Description', 'Description-Content-Type', 'Keywords', 'Home-Page',
-    'Download-Url', 'Author', 'Author-Email', 'Maintainer', 'Maintainer-Email', 'License', 'License-Expression',
-    'License-File', 'Classifier', 'Requires-Dist', 'Requires-Python', 'Requires-External', 'Project-Url', 'Provides-Extra',
-    'Provides-Dist', 'Obsoletes-Dist', 'Requires', 'Provides', 'Obsoletes', 'Import-Name', 'Import-Namespace',
+    'Platform',
+    'Supported-Platform',
+    'Summary',
+    'Description',
+    'Description-Content-Type',
+    'Keywords',
+    'Home-Page',
+    'Download-Url',
+    'Author',
+    'Author-Email',
+    'Maintainer',
+    'Maintainer-Email',
+    'License',
+    'License-Expression',
+    'License-File',
+    'Classifier',
+    'Requires-Dist',
+    'Requires-Python',
+    'Requires-External',
+    'Project-Url',
+    'Provides-Extra',
+    'Provides-Dist',
+    'Obsoletes-Dist',
+    'Requires',
+    'Provides',
+    'Obsoletes',
+    'Import-Name',
+    'Import-Namespace',
   ].map((f) => f.toLowerCase()),
 );
 /** Python `keyword.kwlist`. */
 const PY_KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
-  'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
-  'return', 'try', 'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
 
 /** Length of a str as Python counts it (code points). */
@@ -834,7 +911,9 @@ vostrom vsl-1.0 w3c w3c-19980720 w3c-20150513 w3m watcom-1.0 widget-workshop wsu
 x11-distribute-modifications-variant x11-swapped xdebug-1.03 xerox xfig xfree86-1.1 xinetd xkeyboard-config-zinoviev
 xlock xnet xpp xskat xzoom ypl-1.0 ypl-1.1 zed zeeff zend-2.0 zimbra-1.3 zimbra-1.4 zlib zlib-acknowledgement
 zpl-1.1 zpl-2.0 zpl-2.1
-`.split(/\s+/).filter(Boolean),
+`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 /** packaging/licenses/_spdx.py `EXCEPTIONS` keys. */
 const SPDX_EXCEPTIONS = new Set(
@@ -856,7 +935,9 @@ qpl-1.0-inria-2004-exception qt-gpl-exception-1.0 qt-lgpl-exception-1.1 qwt-exce
 rrdtool-floss-exception-2.0 sane-exception shl-2.0 shl-2.1 stunnel-exception swi-exception swift-exception
 texinfo-exception u-boot-exception-2.0 ubdl-exception universal-foss-exception-1.0 vsftpd-openssl-exception
 wxwindows-exception-3.1 x11vnc-openssl-exception
-`.split(/\s+/).filter(Boolean),
+`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /** True when packaging would canonicalize the expression (the message never shows packaging's reason). */
@@ -934,9 +1015,7 @@ function isValidPypiUri(uri: string): boolean {
   if (authority) {
     const unreserved = "A-Za-z0-9._~\\-!$&'()*+,;=";
     const pct = '%[A-Fa-f0-9]{2}';
-    const sub = new RegExp(
-      `^(?:((?:[${unreserved}:]|${pct})+)@)?((?:${pct}|[${unreserved}])*|\\[[^\\]]*\\]):?([0-9]{1,5})?\\n?$`,
-    ).exec(authority);
+    const sub = new RegExp(`^(?:((?:[${unreserved}:]|${pct})+)@)?((?:${pct}|[${unreserved}])*|\\[[^\\]]*\\]):?([0-9]{1,5})?\\n?$`).exec(authority);
     const host = sub?.[2] ?? '';
     const ipv4 = /^([0-9]{1,3}\.){3}[0-9]{1,3}$/.test(host);
     const ipv4Ok = !ipv4 || host.split('.').every((b) => Number(b) <= 255);
@@ -949,8 +1028,16 @@ function isValidPypiUri(uri: string): boolean {
 
 /** Every trove classifier starts with one of these (plus " :: "). `Private :: …` ones are never valid. */
 const CLASSIFIER_ROOTS = new Set([
-  'Development Status', 'Environment', 'Framework', 'Intended Audience', 'License', 'Natural Language', 'Operating System',
-  'Programming Language', 'Topic', 'Typing',
+  'Development Status',
+  'Environment',
+  'Framework',
+  'Intended Audience',
+  'License',
+  'Natural Language',
+  'Operating System',
+  'Programming Language',
+  'Topic',
+  'Typing',
 ]);
 /** trove_classifiers `deprecated_classifiers`. */
 const DEPRECATED_CLASSIFIERS: Record<string, string[]> = {
@@ -997,9 +1084,7 @@ function firstMetadataError(errors: MetadataError[]): MetadataError | undefined 
 /** The 400 reason for a metadata error (legacy.py: '.' appended unless present, then the "See …" link). */
 function metadataErrorMessage(errors: MetadataError[], chosen: MetadataError): string {
   const local = chosen.field === 'version' && errors.some((e) => e.field === 'version' && e.message.includes('use of local versions'));
-  const see = local
-    ? 'https://packaging.python.org/en/latest/specifications/version-specifiers/#local-version-identifiers'
-    : CORE_METADATA;
+  const see = local ? 'https://packaging.python.org/en/latest/specifications/version-specifiers/#local-version-identifiers' : CORE_METADATA;
   return `${chosen.message}${chosen.message.endsWith('.') ? '' : '.'} See ${see} for more information.`;
 }
 
@@ -1075,7 +1160,10 @@ function checkFormMetadata(fields: Array<[string, string]>, opts: MetadataCheckO
       case 'version': {
         const s = str(key);
         if (!s) err(`'version' is a required field`);
-        else if (!(version = parsePep440(s))) err(`${pyRepr(s)} is invalid for 'version'`);
+        else {
+          version = parsePep440(s);
+          if (!version) err(`${pyRepr(s)} is invalid for 'version'`);
+        }
         break;
       }
       case 'summary':
@@ -1090,7 +1178,14 @@ function checkFormMetadata(fields: Array<[string, string]>, opts: MetadataCheckO
         const params = new Map<string, string>();
         for (const p of rest) {
           const eq = p.indexOf('=');
-          if (eq > 0) params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+          if (eq > 0)
+            params.set(
+              p.slice(0, eq).trim().toLowerCase(),
+              p
+                .slice(eq + 1)
+                .trim()
+                .replace(/^"(.*)"$/, '$1'),
+            );
         }
         const charset = params.get('charset') ?? 'UTF-8';
         const variant = params.get('variant') ?? 'GFM';
@@ -1143,7 +1238,12 @@ function checkFormMetadata(fields: Array<[string, string]>, opts: MetadataCheckO
       case 'license_files':
         for (const p of list(key) as string[]) {
           const winAbs = /^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}[^\\/]+[\\/]+[^\\/]/.test(p);
-          const asPosix = p.replace(/\\/g, '/').split('/').filter((seg, i) => seg !== '.' && (seg !== '' || i === 0)).join('/') || '.';
+          const asPosix =
+            p
+              .replace(/\\/g, '/')
+              .split('/')
+              .filter((seg, i) => seg !== '.' && (seg !== '' || i === 0))
+              .join('/') || '.';
           let why: string | undefined;
           if (p.includes('..')) why = 'parent directory indicators are not allowed';
           else if (p.includes('*')) why = 'paths must be resolved';
@@ -1198,10 +1298,15 @@ function checkFormMetadata(fields: Array<[string, string]>, opts: MetadataCheckO
     if (by === undefined) continue;
     errors.push({
       field: 'classifier',
-      message: by.length ? `The classifier ${pyRepr(c)} has been deprecated, use one of ${pyListRepr(by)} instead.` : `The classifier ${pyRepr(c)} has been deprecated.`,
+      message: by.length
+        ? `The classifier ${pyRepr(c)} has been deprecated, use one of ${pyListRepr(by)} instead.`
+        : `The classifier ${pyRepr(c)} has been deprecated.`,
     });
   }
-  for (const [key, email] of [['home_page', 'home-page'], ['download_url', 'download-url']] as const) {
+  for (const [key, email] of [
+    ['home_page', 'home-page'],
+    ['download_url', 'download-url'],
+  ] as const) {
     const url = str(key);
     if (url !== undefined && !isValidPypiUri(url)) errors.push({ field: email, message: `${pyRepr(url)} is not a valid url.` });
   }
@@ -1217,7 +1322,10 @@ function checkFormMetadata(fields: Array<[string, string]>, opts: MetadataCheckO
             : undefined;
     if (message) errors.push({ field: 'project-url', message });
   }
-  for (const [key, email] of [['provides_dist', 'provides-dist'], ['obsoletes_dist', 'obsoletes-dist']] as const) {
+  for (const [key, email] of [
+    ['provides_dist', 'provides-dist'],
+    ['obsoletes_dist', 'obsoletes-dist'],
+  ] as const) {
     for (const r of list(key) ?? []) {
       try {
         if (parsePep508(r).url) errors.push({ field: email, message: `Can't have direct dependency: ${pyRepr(r)}` });
@@ -1270,8 +1378,7 @@ interface EndRecord {
   location: number;
 }
 
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+const CP437_HIGH = 'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const decodeCp437 = (b: Buffer): string => Array.from(b, (c) => (c < 0x80 ? String.fromCharCode(c) : (CP437_HIGH[c - 0x80] as string))).join('');
 const u64 = (b: Buffer, at: number): number => Number(b.readBigUInt64LE(at));
@@ -1464,7 +1571,10 @@ function pyIsTarfile(data: Buffer): boolean {
     const h = b.subarray(0, 512);
     if (h.every((x) => x === 0)) return true; // an empty archive
     const field = h.subarray(148, 156);
-    const text = field.subarray(0, field.indexOf(0) < 0 ? 8 : field.indexOf(0)).toString('latin1').trim();
+    const text = field
+      .subarray(0, field.indexOf(0) < 0 ? 8 : field.indexOf(0))
+      .toString('latin1')
+      .trim();
     if (!/^[0-7]*$/.test(text)) return false;
     const chk = parseInt(text || '0', 8);
     let unsigned = 256;
@@ -1962,7 +2072,10 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
     }
     const allowed = filetype === 'sdist' ? ['.zip', '.tar.gz'] : ['.whl'];
     if (!allowed.includes(ext)) {
-      return fail(400, `Invalid file extension: Extension ${ext} is invalid for filetype ${filetype}. See https://www.python.org/dev/peps/pep-0527 for more information.`);
+      return fail(
+        400,
+        `Invalid file extension: Extension ${ext} is invalid for filetype ${filetype}. See https://www.python.org/dev/peps/pep-0527 for more information.`,
+      );
     }
     const partType = content.contentType ?? 'text/plain'; // cgi.FieldStorage default
     if (!partType || partType.toLowerCase().startsWith('image/')) return fail(400, 'Invalid distribution file.');
@@ -2156,13 +2269,24 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
     const chosen = offers === null ? 'text/html' : offers[0];
     if (chosen === undefined) return { status: 406, headers: { 'Content-Type': 'text/plain; charset=UTF-8' }, body: '406 Not Acceptable' };
     const json = chosen.endsWith('+json');
-    const contentType = json ? 'application/vnd.pypi.simple.v1+json' : chosen === 'text/html' ? 'text/html; charset=utf-8' : 'application/vnd.pypi.simple.v1+html';
+    const contentType = json
+      ? 'application/vnd.pypi.simple.v1+json'
+      : chosen === 'text/html'
+        ? 'text/html; charset=utf-8'
+        : 'application/vnd.pypi.simple.v1+html';
     const headers = { 'Content-Type': contentType, Vary: 'Accept, Accept-Encoding', 'X-PyPI-Last-Serial': String(serial) };
 
     if (segs.length === 0) {
       const list = [...projects.values()].sort((a, b) => a.normalized.localeCompare(b.normalized));
       if (json) {
-        return { status: 200, headers, body: JSON.stringify({ meta: { 'api-version': '1.1', '_last-serial': serial }, projects: list.map((p) => ({ name: p.name, '_last-serial': serial })) }) };
+        return {
+          status: 200,
+          headers,
+          body: JSON.stringify({
+            meta: { 'api-version': '1.1', '_last-serial': serial },
+            projects: list.map((p) => ({ name: p.name, '_last-serial': serial })),
+          }),
+        };
       }
       const links = list.map((p) => `    <a href="/simple/${p.normalized}/">${pyHtmlEscape(p.name)}</a>\n`).join('');
       return {
@@ -2253,7 +2377,11 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
       if (path === '/simple') return { status: 301, headers: { Location: `${base}/simple/` }, body: '' };
       let segs: string[];
       try {
-        segs = path.slice('/simple/'.length).split('/').filter((s) => s !== '').map(decodeURIComponent);
+        segs = path
+          .slice('/simple/'.length)
+          .split('/')
+          .filter((s) => s !== '')
+          .map(decodeURIComponent);
       } catch {
         segs = ['\u0000'];
       }
@@ -2270,8 +2398,7 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
   };
 
   const json = (status: number, body: unknown): Reply => ({ status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const tokenFailure = (code: string, description: string): Reply =>
-    json(422, { message: 'Token request failed', errors: [{ code, description }] });
+  const tokenFailure = (code: string, description: string): Reply => json(422, { message: 'Token request failed', errors: [{ code, description }] });
 
   const mint = (ctx: RequestContext): Reply => {
     const tp = options.trustedPublishing;

@@ -104,14 +104,22 @@ export const giteaKind: TargetKind = {
         };
       }
       if (/maximum allowed/i.test(body)) {
-        return { kind: 'failed', message: `Gitea package quota exceeded: ${message}`, hint: 'ask the Gitea administrator to raise the package quota, or delete old versions' };
+        return {
+          kind: 'failed',
+          message: `Gitea package quota exceeded: ${message}`,
+          hint: 'ask the Gitea administrator to raise the package quota, or delete old versions',
+        };
       }
       return { kind: 'failed', message };
     }
     if (status === 413 && /quota/i.test(body)) {
       // Forgejo (9.0+) answers its package quota with 413 and the body `enforcePackagesQuota`
       // (routers/api/packages/api.go); a proxy's 413 (nginx client_max_body_size) is about size.
-      return { kind: 'failed', message: `Forgejo package quota exceeded: ${message}`, hint: "the owner's package quota is used up: ask the administrator to raise it, or delete old versions" };
+      return {
+        kind: 'failed',
+        message: `Forgejo package quota exceeded: ${message}`,
+        hint: "the owner's package quota is used up: ask the administrator to raise it, or delete old versions",
+      };
     }
     if (status === 404) {
       return { kind: 'failed', message: `Gitea says not found (${message})`, hint: `check the owner in the upload URL ${context.uploadUrl}` };

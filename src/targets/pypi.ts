@@ -99,12 +99,21 @@ const FORBIDDEN_HINTS: ReadonlyArray<readonly [RegExp, (source: string) => strin
   [/Invalid or non-existent authentication/i, (s) => `the token in ${s} is not a valid PyPI token (mistyped, revoked, or for TestPyPI)`],
   [/token is expired/i, (s) => `the token in ${s} has expired: create a new one, or use Trusted Publishing`],
   [/project-scoped token is not valid for project/i, (s) => `the token in ${s} is scoped to another project: create one for this project`],
-  [/OIDC scoped token is not valid|given token isn't allowed to upload/i, () => "the Trusted Publisher is not configured for this project: check the project's publishing settings on PyPI"],
+  [
+    /OIDC scoped token is not valid|given token isn't allowed to upload/i,
+    () => "the Trusted Publisher is not configured for this project: check the project's publishing settings on PyPI",
+  ],
   [/does not match user restriction/i, (s) => `the token in ${s} belongs to another user`],
-  [/isn't allowed to upload to project/i, () => "the token's user is not an owner or maintainer of this project on PyPI (or the name is someone else's): ask an owner to add you"],
+  [
+    /isn't allowed to upload to project/i,
+    () => "the token's user is not an owner or maintainer of this project on PyPI (or the name is someone else's): ask an owner to add you",
+  ],
   [/verified primary email/i, () => "verify the primary e-mail address of the token's PyPI account, then publish again"],
   [/two-factor authentication/i, () => "enable two-factor authentication on the token's PyPI account, then publish again"],
-  [/Read-only mode|temporarily disabled/i, () => 'PyPI is not taking uploads right now (maintenance or an incident): see https://status.python.org and publish again later'],
+  [
+    /Read-only mode|temporarily disabled/i,
+    () => 'PyPI is not taking uploads right now (maintenance or an incident): see https://status.python.org and publish again later',
+  ],
 ];
 
 function forbiddenHint(message: string, source: string): string {
@@ -135,7 +144,10 @@ function pypiRefusals(a: Artifact): Refusal[] {
     } else {
       const expected = `${fileNameComponent(a.name)}-${normalizeVersion(a.version) ?? a.version}.tar.gz`;
       if (a.filename !== expected) {
-        out.push({ reason: `PyPI refuses this sdist file name: it should be '${expected}' (PEP 625)`, fix: 'build with setuptools 69.3+, hatchling or flit, which name sdists per PEP 625' });
+        out.push({
+          reason: `PyPI refuses this sdist file name: it should be '${expected}' (PEP 625)`,
+          fix: 'build with setuptools 69.3+, hatchling or flit, which name sdists per PEP 625',
+        });
       }
     }
   } else {
@@ -152,7 +164,10 @@ function pypiRefusals(a: Artifact): Refusal[] {
     }
     const wheel = a.zip?.wheelFileAsNamed;
     if (wheel && !wheel.present) {
-      out.push({ reason: `PyPI refuses a wheel without ${wheel.path} (the .dist-info folder must be spelled as in the file name)`, fix: 'rebuild the wheel with a current build backend' });
+      out.push({
+        reason: `PyPI refuses a wheel without ${wheel.path} (the .dist-info folder must be spelled as in the file name)`,
+        fix: 'rebuild the wheel with a current build backend',
+      });
     }
   }
   const methods = a.zip?.otherCompressionMethods ?? [];
@@ -169,10 +184,24 @@ function pypiRefusals(a: Artifact): Refusal[] {
 // major version and architecture, manylinux/musllinux (PEP 600/656) by architecture, iOS and Android
 // (PEP 730/738). A plain `linux_x86_64` is refused: such wheels are not portable.
 const PLATFORMS = new Set([
-  'any', 'win32', 'win_amd64', 'win_arm64', 'win_ia64',
-  'manylinux1_x86_64', 'manylinux1_i686', 'manylinux2010_x86_64', 'manylinux2010_i686',
-  'manylinux2014_x86_64', 'manylinux2014_i686', 'manylinux2014_aarch64', 'manylinux2014_armv7l',
-  'manylinux2014_ppc64', 'manylinux2014_ppc64le', 'manylinux2014_s390x', 'linux_armv6l', 'linux_armv7l',
+  'any',
+  'win32',
+  'win_amd64',
+  'win_arm64',
+  'win_ia64',
+  'manylinux1_x86_64',
+  'manylinux1_i686',
+  'manylinux2010_x86_64',
+  'manylinux2010_i686',
+  'manylinux2014_x86_64',
+  'manylinux2014_i686',
+  'manylinux2014_aarch64',
+  'manylinux2014_armv7l',
+  'manylinux2014_ppc64',
+  'manylinux2014_ppc64le',
+  'manylinux2014_s390x',
+  'linux_armv6l',
+  'linux_armv7l',
 ]);
 const MACOS_ARCHES = new Set(['ppc', 'ppc64', 'i386', 'x86_64', 'arm64', 'intel', 'fat', 'fat32', 'fat3', 'fat64', 'universal', 'universal2']);
 const MACOS_MAJORS = new Set(['10', '11', '12', '13', '14', '15', '26']);

@@ -29,7 +29,6 @@ export type Verdict =
   | { kind: 'redirect'; message: string; location: string }
   | { kind: 'failed'; message: string; hint?: string };
 
-
 export interface TargetKind {
   /** Name used in reports: "Gitea", "PyPI". */
   readonly label: string;

@@ -28,7 +28,10 @@ export function oidcAvailable(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[OIDC_ENV.url] && env[OIDC_ENV.token]);
 }
 
-async function getJson(url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher?: Dispatcher; timeoutMs: number }) {
+async function getJson(
+  url: string,
+  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher?: Dispatcher; timeoutMs: number },
+) {
   const response = await request(url, {
     method: init.method ?? 'GET',
     headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...init.headers },
@@ -52,7 +55,10 @@ export function describeClaims(jwt: string): string {
   try {
     const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
     const keys = ['sub', 'repository', 'repository_owner', 'workflow_ref', 'job_workflow_ref', 'ref', 'environment'];
-    return keys.filter((k) => typeof payload[k] === 'string').map((k) => `${k}=${String(payload[k])}`).join(', ');
+    return keys
+      .filter((k) => typeof payload[k] === 'string')
+      .map((k) => `${k}=${String(payload[k])}`)
+      .join(', ');
   } catch {
     return '(unreadable claims)';
   }
@@ -79,25 +85,35 @@ export async function mintUploadToken(options: MintOptions): Promise<MintedToken
   });
   const aud = (audience.json as { audience?: unknown } | undefined)?.audience;
   if (audience.status !== 200 || typeof aud !== 'string') {
-    throw new TrustedPublishingError(`${sanitizeUrl(options.uploadUrl)} does not offer Trusted Publishing (audience request answered HTTP ${audience.status})`, audience.status);
+    throw new TrustedPublishingError(
+      `${sanitizeUrl(options.uploadUrl)} does not offer Trusted Publishing (audience request answered HTTP ${audience.status})`,
+      audience.status,
+    );
   }
 
   const requestUrl = new URL(options.env[OIDC_ENV.url] ?? '');
   requestUrl.searchParams.set('audience', aud);
-  const oidc = await getJson(requestUrl.toString(), { ...base, headers: { authorization: `bearer ${options.env[OIDC_ENV.token] ?? ''}` } }).catch((err: Error) => {
-    throw new TrustedPublishingError(`cannot get an OIDC token from the CI runtime (${err.message.split('\n')[0]})`);
-  });
+  const oidc = await getJson(requestUrl.toString(), { ...base, headers: { authorization: `bearer ${options.env[OIDC_ENV.token] ?? ''}` } }).catch(
+    (err: Error) => {
+      throw new TrustedPublishingError(`cannot get an OIDC token from the CI runtime (${err.message.split('\n')[0]})`);
+    },
+  );
   const jwt = (oidc.json as { value?: unknown } | undefined)?.value;
   if (oidc.status !== 200 || typeof jwt !== 'string') {
     throw new TrustedPublishingError(`the CI runtime gave no OIDC token (HTTP ${oidc.status}): is the 'id-token: write' permission missing?`, oidc.status);
   }
 
-  const minted = await getJson(`${origin}/_/oidc/mint-token`, { ...base, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }) }).catch(
-    (err: Error) => {
-      throw new TrustedPublishingError(`cannot reach ${origin}/_/oidc/mint-token (${err.message.split('\n')[0]})`);
-    },
-  );
-  const body = minted.json as { success?: boolean; token?: unknown; expires?: unknown; message?: string; errors?: Array<{ code?: string; description?: string }> } | undefined;
+  const minted = await getJson(`${origin}/_/oidc/mint-token`, {
+    ...base,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: jwt }),
+  }).catch((err: Error) => {
+    throw new TrustedPublishingError(`cannot reach ${origin}/_/oidc/mint-token (${err.message.split('\n')[0]})`);
+  });
+  const body = minted.json as
+    | { success?: boolean; token?: unknown; expires?: unknown; message?: string; errors?: Array<{ code?: string; description?: string }> }
+    | undefined;
   if (minted.status !== 200 || typeof body?.token !== 'string') {
     const reasons = (body?.errors ?? []).map((e) => `${e.code ?? '?'}: ${e.description ?? ''}`.trim()).join('; ');
     throw new TrustedPublishingError(

@@ -22,8 +22,15 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
   if (seen === 'different') return conflictResult(artifact, before, 0, deps.now() - started);
 
+  // The engine sends only to targets with credentials; a renewal updates these in place.
+  const credentials = target.credentials;
+  if (!credentials) return fileResult(artifact, 'not_attempted', { detail: `${target.credentialNames} not set` });
   const renewal = await renewIfExpiring(ctx);
-  if (renewal) return fileResult(artifact, renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', { detail: renewal.detail, ...at(0) });
+  if (renewal)
+    return fileResult(artifact, renewal.status !== undefined && renewal.status >= 300 ? failedHttp(renewal.status) : 'failed_network', {
+      detail: renewal.detail,
+      ...at(0),
+    });
 
   const fields = buildUploadForm(artifact, { attestations: ctx.sendAttestations && target.kind.attestations, formName: target.kind.formName });
   for (let attempt = 1; ; attempt++) {
@@ -33,7 +40,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
       fields,
       file: artifact,
       ...(artifact.sha256 !== undefined ? { sha256: artifact.sha256 } : {}),
-      credentials: target.credentials!,
+      credentials,
       dispatcher: ctx.dispatcher,
       stallTimeoutMs: options.timeoutMs,
       responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
@@ -45,7 +52,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
     if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted during upload', ...at(attempt) });
 
     const httpStatus = sent.outcome.kind === 'answer' ? sent.outcome.answer.status : undefined;
-    const verdict = verdictOf(ctx, sent.outcome);
+    const verdict = verdictOf(ctx, sent.outcome, credentials.source);
     // A failure as this attempt's answer makes it: an HTTP status, or a network error.
     const failed = (detail: string, hint?: string) =>
       fileResult(artifact, httpStatus === undefined ? 'failed_network' : failedHttp(httpStatus), { detail, hint, httpStatus, ...at(attempt) });
@@ -58,7 +65,10 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
         const { outcome, state } = await confirmAccepted(ctx, artifact, await lookup(ctx, artifact, true));
         if (state === 'same') return fileResult(artifact, 'already_present', { detail: 'the server already had this exact file', ...at(attempt) });
         if (state === 'different') return conflictResult(artifact, outcome, attempt, deps.now() - started);
-        return failed(`the server says the file exists (${verdict.message}) but its index does not confirm it is this file`, `compare the file at ${sanitizeUrl(target.indexUrl)} by hand`);
+        return failed(
+          `the server says the file exists (${verdict.message}) but its index does not confirm it is this file`,
+          `compare the file at ${sanitizeUrl(target.indexUrl)} by hand`,
+        );
       }
       case 'redirect': {
         const trailing = verdict.location === `${target.uploadUrl}/` || verdict.location.endsWith(`${new URL(target.uploadUrl).pathname}/`);
@@ -88,9 +98,9 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
 }
 
 /** A transport failure is retried unless a retry cannot help (a certificate); an answer is read by the target's kind. */
-function verdictOf(ctx: Context, outcome: SendOutcome): Verdict {
+function verdictOf(ctx: Context, outcome: SendOutcome, credentialSource: string): Verdict {
   if (outcome.kind === 'network') return outcome.retryable ? { kind: 'retry', message: outcome.message } : { kind: 'failed', message: outcome.message };
-  return ctx.target.kind.readAnswer(outcome.answer, { credentialSource: ctx.target.credentials!.source, uploadUrl: sanitizeUrl(ctx.target.uploadUrl) });
+  return ctx.target.kind.readAnswer(outcome.answer, { credentialSource, uploadUrl: sanitizeUrl(ctx.target.uploadUrl) });
 }
 
 /** A short-lived Trusted Publishing token close to its end is minted again before the next upload. */

@@ -36,7 +36,12 @@ export function skippedResult(artifact: Artifact, refusal: Refusal): FileResult 
 }
 
 /** Results for files a target does not send: the refused ones say why, the others get `status`. */
-export function unsent(artifacts: readonly Artifact[], refusals: ReadonlyMap<string, Refusal>, status: 'not_attempted' | 'would_upload', detail?: string): FileResult[] {
+export function unsent(
+  artifacts: readonly Artifact[],
+  refusals: ReadonlyMap<string, Refusal>,
+  status: 'not_attempted' | 'would_upload',
+  detail?: string,
+): FileResult[] {
   return artifacts.map((a) => {
     const refusal = refusals.get(a.filename);
     return refusal ? skippedResult(a, refusal) : fileResult(a, status, { detail });
@@ -50,7 +55,11 @@ export async function publishToTarget(plan: TargetPlan, artifacts: readonly Arti
   if (!target.credentials) {
     // Trusted Publishing tried and refused is a failure of this target; no token at all is a skip.
     const failure = target.credentialFailure;
-    const status: TargetStatus = failure ? (failure.status !== undefined && failure.status >= 300 ? failedHttp(failure.status) : 'failed_network') : 'skipped_no_token';
+    const status: TargetStatus = failure
+      ? failure.status !== undefined && failure.status >= 300
+        ? failedHttp(failure.status)
+        : 'failed_network'
+      : 'skipped_no_token';
     const detail = failure ? `Trusted Publishing failed: ${failure.detail}` : `${target.credentialNames} not set`;
     deps.emit({ type: 'target-done', target: target.id, status });
     return { ...baseReport(target), status, detail, files: unsent(artifacts, refusals, 'not_attempted', failure ? 'no upload token' : detail), durationMs: 0 };
@@ -68,7 +77,12 @@ export async function publishToTarget(plan: TargetPlan, artifacts: readonly Arti
       // the same way (credentials, permissions, an outage), and a re-run finishes a partial publish.
       if (stopped || options.signal?.aborted) {
         const interrupted = options.signal?.aborted === true;
-        results.set(artifact.filename, fileResult(artifact, interrupted ? 'interrupted' : 'not_attempted', { detail: interrupted ? 'interrupted' : `stopped after ${stopped?.filename} failed` }));
+        results.set(
+          artifact.filename,
+          fileResult(artifact, interrupted ? 'interrupted' : 'not_attempted', {
+            detail: interrupted ? 'interrupted' : `stopped after ${stopped?.filename} failed`,
+          }),
+        );
         return;
       }
       const result = await publishFile(ctx, artifact);

@@ -74,7 +74,11 @@ export function buildUploadForm(artifact: Artifact, options: FormOptions = {}): 
     if (value === undefined) continue;
     if (key === 'name') value = (options.formName ?? safeName)(value);
     // packaging splits Keywords on commas; twine 7 joins the list again with ", ".
-    if (key === 'keywords') value = value.split(',').map((k) => k.trim()).join(', ');
+    if (key === 'keywords')
+      value = value
+        .split(',')
+        .map((k) => k.trim())
+        .join(', ');
     const name = formName(key);
     if (name) fields.push([name, value]);
   }
