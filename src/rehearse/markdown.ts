@@ -2,7 +2,7 @@
  * The rehearsal's part of the summary (appended after renderMarkdown's): what came back from the Gitea
  * sandbox, per file: downloaded, sha256 as published, installed (wheels, when pip is there).
  */
-import type { Rehearsal } from './rehearse.js';
+import type { Rehearsal } from './read-back.js';
 import { cell } from '../report/markdown.js';
 
 export function rehearsalHeadline(rehearsal: Rehearsal): string {

@@ -1,6 +1,9 @@
 /**
  * Broken distributions, built on the fly: each must give exactly one error, on one line, that says
  * what is wrong (the CLI prefixes the file name). Nothing here may throw out of inspectArtifact.
+ * The inputs of the end-to-end corpus (test/e2e/bad-input-corpus.test.ts), whose lines it asserts
+ * whole, are not repeated here; what is here is what the corpus does not cover (or cannot: the
+ * memory a zip bomb costs, the size cap option).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,10 +14,8 @@ import { UsageError } from '../../src/errors.js';
 import {
   FIXTURES_DIST,
   makeTempDir,
-  python,
   simpleMetadata,
   writeSdist,
-  writeTarGz,
   writeWheel,
   writeZip,
 } from '../helpers/archives.js';
@@ -39,32 +40,13 @@ function expectOneError(inspection: Inspection, pattern: RegExp): string {
 }
 
 describe('inspectArtifact on bad wheels', () => {
-  it('a text file named .whl', async () => {
-    const path = join(caseDir(), 'demo-1.0-py3-none-any.whl');
-    writeFileSync(path, 'this is not a zip file\n');
-    expectOneError(await inspectArtifact(path), /^not a valid zip archive \(.+\)$/);
-  });
-
-  it('a wheel without METADATA', async () => {
-    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { omitMetadata: true });
-    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA is missing$/);
-  });
-
   it('a wheel without any .dist-info folder', async () => {
     const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [{ name: 'demo/__init__.py', data: '' }]);
     expectOneError(await inspectArtifact(path), /no \.dist-info folder in the wheel \(METADATA missing\)/);
   });
 
-  it('a wheel with two .dist-info folders', async () => {
-    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', {
-      extra: [{ name: 'other-2.0.dist-info/METADATA', data: simpleMetadata('other', '2.0') }],
-    });
-    expectOneError(await inspectArtifact(path), /^several \.dist-info folders in the wheel \(demo-1\.0\.dist-info, other-2\.0\.dist-info\)$/);
-  });
-
-  it('a wheel whose .dist-info name disagrees with the file name', async () => {
-    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { distInfo: 'other-1.0.dist-info' });
-    expectOneError(await inspectArtifact(path), /other-1\.0\.dist-info folder does not match its file name \(expected demo-1\.0\.dist-info\)/);
+  // Another project's .dist-info: bad-input-corpus case 16.
+  it('a wheel whose .dist-info version disagrees with the file name', async () => {
     const wrongVersion = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { distInfo: 'demo-1.1.dist-info' });
     expectOneError(await inspectArtifact(wrongVersion), /demo-1\.1\.dist-info folder does not match its file name/);
   });
@@ -84,20 +66,9 @@ describe('inspectArtifact on bad wheels', () => {
     expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA appears 2 times in the archive$/);
   });
 
-  it('a version in the file name that differs from the metadata', async () => {
-    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('demo', '1.1') });
-    expectOneError(await inspectArtifact(path), /^the file name says version '1\.0' but the metadata says '1\.1'$/);
-  });
-
   it('a project name in the file name that differs from the metadata', async () => {
     const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('other', '1.0') });
     expectOneError(await inspectArtifact(path), /^the file name says project 'demo' but the metadata says 'other'$/);
-  });
-
-  it('non-UTF-8 metadata', async () => {
-    const latin1 = Buffer.from(simpleMetadata('demo', '1.0', [['Author', 'Jos\u00e9']]), 'latin1');
-    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [{ name: 'demo-1.0.dist-info/METADATA', data: latin1 }]);
-    expectOneError(await inspectArtifact(path), /^demo-1\.0\.dist-info\/METADATA is not valid UTF-8$/);
   });
 
   it('License-Expression under Metadata-Version 2.1 (what hatchling 1.12 writes): no error, refused by PyPI alone', async () => {
@@ -134,62 +105,15 @@ describe('inspectArtifact on bad wheels', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });
 
-  it('a zip bomb whose headers lie about the size is stopped while streaming', async () => {
-    const path = writeZip(join(caseDir(), 'demo-1.0-py3-none-any.whl'), [
-      { name: 'demo-1.0.dist-info/METADATA', data: { repeat: 'a', times: 20 * 1024 * 1024 } },
-    ]);
-    // Rewrite the declared uncompressed size (local header offset 22, central header offset 24) to 1000.
-    python(
-      'import struct,sys\np=sys.argv[1]\nb=bytearray(open(p,"rb").read())\n' +
-        'i=b.find(b"PK\\x03\\x04"); struct.pack_into("<I",b,i+22,1000)\n' +
-        'j=b.find(b"PK\\x01\\x02"); struct.pack_into("<I",b,j+24,1000)\n' +
-        'open(p,"wb").write(b)',
-      [path],
-    );
-    // yauzl checks the bytes that come out against the declared size and stops at the first excess.
-    expectOneError(await inspectArtifact(path), /^cannot read demo-1\.0\.dist-info\/METADATA \(too many bytes in the stream\. expected 1000\./);
-  });
 });
 
 describe('inspectArtifact on bad sdists', () => {
-  it('an sdist without PKG-INFO', async () => {
-    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { omitPkgInfo: true });
-    expectOneError(await inspectArtifact(path), /^no PKG-INFO in the top-level folder of the sdist$/);
-  });
-
   it('an sdist whose only PKG-INFO is deeper down', async () => {
     const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
       omitPkgInfo: true,
       extra: [{ name: 'demo-1.0/demo.egg-info/PKG-INFO', data: simpleMetadata('demo', '1.0') }],
     });
     expectOneError(await inspectArtifact(path), /^no PKG-INFO in the top-level folder of the sdist$/);
-  });
-
-  it('PKG-INFO twice', async () => {
-    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { extra: [{ name: 'demo-1.0/PKG-INFO', data: simpleMetadata('demo', '1.0') }] });
-    expectOneError(await inspectArtifact(path), /^PKG-INFO appears 2 times in the sdist$/);
-  });
-
-  it('PKG-INFO as a symbolic link', async () => {
-    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
-      omitPkgInfo: true,
-      extra: [
-        { name: 'demo-1.0/real-info', data: simpleMetadata('demo', '1.0') },
-        { name: 'demo-1.0/PKG-INFO', type: 'symlink', linkname: 'real-info' },
-      ],
-    });
-    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is a symbolic link, not a regular file$/);
-  });
-
-  it('PKG-INFO as a hard link', async () => {
-    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
-      omitPkgInfo: true,
-      extra: [
-        { name: 'demo-1.0/real-info', data: simpleMetadata('demo', '1.0') },
-        { name: 'demo-1.0/PKG-INFO', type: 'hardlink', linkname: 'demo-1.0/real-info' },
-      ],
-    });
-    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is a hard link, not a regular file$/);
   });
 
   it('a version in the file name that differs from PKG-INFO', async () => {
@@ -235,19 +159,9 @@ describe('inspectArtifact on bad sdists', () => {
     expectOneError(await inspectArtifact(join(FIXTURES_DIST, 'molecule-demo-zip-0.1.0.zip'), { metadataSizeCap: 100 }), /PKG-INFO is 327 bytes, over the 100-byte limit for metadata/);
   });
 
-  it('a 20 MiB PKG-INFO in a .tar.gz is refused by the default cap', async () => {
-    const path = writeTarGz(join(caseDir(), 'demo-1.0.tar.gz'), [{ name: 'demo-1.0/PKG-INFO', data: { repeat: 'Name: x\n', times: 2700000 } }]);
-    expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is 21600000 bytes, over the 16777216-byte limit for metadata$/);
-  });
 });
 
 describe('inspectArtifact on files that are not distributions', () => {
-  it('an empty file', async () => {
-    const path = join(caseDir(), 'demo-1.0-py3-none-any.whl');
-    writeFileSync(path, '');
-    expectOneError(await inspectArtifact(path), /^the file is empty$/);
-  });
-
   it('a file that does not exist', async () => {
     expectOneError(await inspectArtifact(join(temp.dir, 'nope-1.0-py3-none-any.whl')), /^cannot read the file \(ENOENT\)$/);
   });
@@ -327,12 +241,6 @@ describe('discoverDistributions', () => {
     expect(found.files).toHaveLength(1);
   });
 
-  it('refuses an explicitly named file with an unknown extension, naming it', async () => {
-    const project = projectWith(['dist/demo-1.0.egg']);
-    const error = await usageError(discoverDistributions(['dist/demo-1.0.egg'], project));
-    expect(error.message).toBe('dist/demo-1.0.egg: not a distribution (expected a .whl, .tar.gz or .zip file)');
-  });
-
   it('refuses a folder with no distributions, naming the folder', async () => {
     const project = projectWith(['dist/README.txt', 'dist/demo-1.0.tar.gz.asc']);
     const error = await usageError(discoverDistributions(['dist'], project));
@@ -342,17 +250,11 @@ describe('discoverDistributions', () => {
 
   it('refuses a path that does not exist, naming it', async () => {
     const project = projectWith([]);
+    // The line for a missing file: bad-input-corpus case 27.
     const error = await usageError(discoverDistributions(['missing/demo-1.0.tar.gz'], project));
     expect(error.code).toBe('not_found');
-    expect(error.message).toBe('missing/demo-1.0.tar.gz: no such file or folder');
     const glob = await usageError(discoverDistributions(['missing/*.whl'], project));
     expect(glob.message).toBe('missing/*.whl: no file matches this pattern');
-  });
-
-  it('refuses the same file name in two folders', async () => {
-    const project = projectWith(['a/demo-1.0-py3-none-any.whl', 'b/demo-1.0-py3-none-any.whl']);
-    const error = await usageError(discoverDistributions(['a', 'b'], project));
-    expect(error.message).toBe(`demo-1.0-py3-none-any.whl: given twice, as ${join('a', 'demo-1.0-py3-none-any.whl')} and ${join('b', 'demo-1.0-py3-none-any.whl')} (one upload per file name)`);
   });
 
   it('follows a symbolic link to a distribution in a folder', async () => {

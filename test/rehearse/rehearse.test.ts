@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ENV } from '../src/config/resolve.js';
-import { rehearse, type RehearsalReport } from '../src/rehearse/rehearse.js';
-import { renderRehearsalMarkdown } from '../src/rehearse/markdown.js';
-import { FIXTURES, ROOT } from './helpers/cli.js';
-import { buildSdist, buildWheel, giteaProfileLabel } from './helpers/registries/index.js';
+import { ENV } from '../../src/config/resolve.js';
+import { rehearse, type RehearsalReport } from '../../src/rehearse/rehearse.js';
+import { renderRehearsalMarkdown } from '../../src/rehearse/markdown.js';
+import { FIXTURES, ROOT } from '../helpers/cli.js';
+import { buildSdist, buildWheel, giteaProfileLabel } from '../helpers/registries/index.js';
 
 /** Probed before any registry runs (a synchronous spawn would block the in-process registries later). */
 async function pipWorks(python: string): Promise<boolean> {
