@@ -19,6 +19,7 @@ import {
   type SingleField,
 } from './metadata.js';
 import { isValidVersion, versionKey } from './pep440.js';
+import { isDirectReference, requirementProblem } from './pep508.js';
 
 /** Why a registry refuses a file, and what the user can change so that it takes it. */
 export interface Refusal {
@@ -142,9 +143,10 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   }
 
   for (const requirement of meta.multi.requires_dist ?? []) {
-    if (!looksLikeRequirement(requirement)) errors.push(`'${requirement}' is an invalid value for Requires-Dist (not PEP 508)`);
+    const problem = requirementProblem(requirement);
+    if (problem) errors.push(`'${shorten(requirement)}' is an invalid value for Requires-Dist (not PEP 508: ${problem})`);
     // Warehouse refuses direct references: an index must not send pip elsewhere (forklift/metadata.py).
-    else if (/^[^;@]*@/.test(requirement)) {
+    else if (isDirectReference(requirement)) {
       refuse(
         `Requires-Dist '${shorten(requirement)}' is a direct reference (name @ URL); PyPI allows only names with versions`,
         'depend on a released version instead of a URL',
@@ -230,19 +232,6 @@ function checkContentType(value: string): string | undefined {
     }
   }
   return undefined;
-}
-
-// PEP 508, checked for shape: a name, optional [extras], then a version specifier or `@ url`, then an
-// optional `; marker`. Enough to catch a broken line without a full marker grammar.
-const REQUIREMENT = /^\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(\[[^\]]*\])?\s*(?<rest>[^;]*?)\s*(;\s*(?<marker>.+))?$/;
-
-function looksLikeRequirement(text: string): boolean {
-  const match = REQUIREMENT.exec(text);
-  if (!match) return false;
-  const rest = match.groups?.rest ?? '';
-  if (rest === '') return true;
-  if (rest.startsWith('@')) return rest.slice(1).trim() !== '';
-  return isSpecifierSet(rest.replace(/^\((.*)\)$/, '$1'));
 }
 
 const SPECIFIER = /^\s*(~=|==|!=|<=|>=|<|>|===)\s*([^\s,;]+)\s*$/;
