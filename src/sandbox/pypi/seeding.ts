@@ -1,0 +1,24 @@
+/**
+ * TEST-ONLY control of the PyPI double beyond the common ones (../testing/controls.ts): seeding a stored file
+ * without any check (it counts as no new project). `--rehearse` never seeds.
+ */
+import { PYPI_DEFAULT_USER, type PypiSeedFile } from './options.js';
+import { parsePep440 } from './rules/pep440.js';
+import type { PypiStore } from './store.js';
+
+export function pypiSeeding(store: PypiStore): { seedFile(f: PypiSeedFile): void } {
+  return {
+    seedFile: (f: PypiSeedFile) => {
+      store.add({
+        project: f.project,
+        owner: f.owner ?? PYPI_DEFAULT_USER,
+        version: parsePep440(f.version),
+        rawVersion: f.version,
+        requiresPython: f.requiresPython,
+        filename: f.filename,
+        bytes: Buffer.from(f.content),
+        packagetype: f.filename.endsWith('.whl') ? 'bdist_wheel' : 'sdist',
+      });
+    },
+  };
+}
