@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,7 +8,10 @@ export default defineConfig({
     unstubEnvs: true,
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // End-to-end tests spawn the CLI and local registries; two cores here.
+    // End-to-end tests run the CLI in-process (a few spawn it) against local registries.
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: a single worker on a 2-core machine, whose
+    // second core then sits mostly idle while tests wait on sockets, pip and child processes.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -1,12 +1,14 @@
 /**
  * PEP 740 attestations beside the distributions: sent to PyPI with --attestations (as twine does),
  * validated as JSON before anything is sent, required per file with the flag, never sent to Gitea.
+ * In-process runs of the CLI (main() with its own io).
  */
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -35,7 +37,7 @@ describe('attestations', () => {
       [`${WHEEL}.publish.attestation`]: JSON.stringify(ATTESTATION),
       [`${SDIST}.publish.attestation`]: JSON.stringify({ ...ATTESTATION, version: 2 }),
     });
-    const r = await runCli(['--attestations', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(['--attestations', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code, r.stderr).toBe(0);
     const sent = (file: string) => pypi.uploads().find((u) => u.fileName === file)?.fields?.filter(([n]) => n === 'attestations').map(([, v]) => JSON.parse(v) as unknown);
     expect(sent(WHEEL)).toEqual([[ATTESTATION]]);
@@ -48,7 +50,7 @@ describe('attestations', () => {
 
   it('without the flag and without Trusted Publishing they are not sent (PyPI would refuse the upload), with a warning', async () => {
     const { pypi, args } = await setup({ [`${WHEEL}.publish.attestation`]: JSON.stringify(ATTESTATION) });
-    const r = await runCli(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('1 attestation(s) found but not sent to PyPI: PyPI accepts them only with Trusted Publishing');
     expect(pypi.uploads().some((u) => u.fields?.some(([n]) => n === 'attestations'))).toBe(false);
@@ -56,7 +58,7 @@ describe('attestations', () => {
 
   it('an attestation that is not JSON stops the run before any request (exit 3), naming it', async () => {
     const { gitea, pypi, args } = await setup({ [`${WHEEL}.publish.attestation`]: '{not json' });
-    const r = await runCli(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${WHEEL}: attestation ${WHEEL}.publish.attestation: invalid JSON`);
     expect(gitea.requests).toHaveLength(0);
@@ -65,7 +67,7 @@ describe('attestations', () => {
 
   it('--attestations makes a missing one an error (exit 3), before any request', async () => {
     const { gitea, args } = await setup({ [`${WHEEL}.publish.attestation`]: JSON.stringify(ATTESTATION) });
-    const r = await runCli(['--attestations', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(['--attestations', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${SDIST}: no attestation beside it (expected ${SDIST}.publish.attestation`);
     expect(gitea.requests).toHaveLength(0);

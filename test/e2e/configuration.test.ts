@@ -1,12 +1,18 @@
 /**
  * Configuration as a maintainer uses it, end to end: pyproject.toml targets and settings with their
  * precedence, --only for finishing a release on one registry, and .pypirc with --repository.
+ * In-process runs of the CLI (main() with its own io, cwd and HOME), except where the files are found
+ * relative to the project folder (`dist/`): the built CLI runs there instead, because inspection and
+ * upload open each file by its path relative to io.cwd from the process's own working directory
+ * (inspectSet in src/prepare.ts, attachAttestations, the upload stream), which in-process is the
+ * repository's. Switch those to runMain once the paths are resolved against io.cwd.
  */
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 
@@ -80,7 +86,7 @@ policy = "best-effort"
     const gitea = await startGiteaRegistry();
     open.push(gitea);
     const dir = await workdir(`[tool.molecule-publish]\ngitea-url = "${gitea.url}"\nconcurency = 4\n`);
-    const r = await runCli([], { cwd: dir, env: giteaEnv() });
+    const r = await runMain([], { cwd: dir, env: giteaEnv() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: pyproject.toml [tool.molecule-publish]: concurency: unknown key');
     expect(gitea.requests).toHaveLength(0);
@@ -126,7 +132,7 @@ describe('.pypirc and --repository', () => {
     expect(pypi.requests).toHaveLength(0);
     expect(r.stdout + r.stderr).not.toContain('gitea-test-token');
 
-    const missing = await runCli(['-r', 'nope', 'dist'], { cwd: dir, env: { HOME: home } });
+    const missing = await runMain(['-r', 'nope', 'dist'], { cwd: dir, env: { HOME: home } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`Missing 'nope' section from ${join(home, '.pypirc')}.`);
   });

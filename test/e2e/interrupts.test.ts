@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli, startCli } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv, startCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry, type Registry } from '../helpers/registries/index.js';
 
@@ -54,7 +55,8 @@ describe.each([
     expect(gitea.files()).toHaveLength(0);
     expect(pypi.uploads()).toHaveLength(0);
 
-    const again = await runCli(args, { env });
+    // The signal needed a process; the re-run does not.
+    const again = await runMain(args, { env });
     expect(again.code, again.stderr).toBe(0);
     expect(parseSummary(again.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success' });
     expect(gitea.files().map((f) => f.filename).sort()).toEqual([...FILES].sort());

@@ -1,6 +1,6 @@
 /**
- * The eleven publish scenarios of the upload engine, each an end-to-end run of the built CLI
- * against the loopback Gitea and PyPI test registries.
+ * The eleven publish scenarios of the upload engine, each an end-to-end run of the CLI (in-process:
+ * main() with its own io) against the loopback Gitea and PyPI test registries.
  */
 import { execFile } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv, type CliResult } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry, type GiteaRegistry, type PypiRegistry } from '../helpers/registries/index.js';
 
@@ -52,7 +53,7 @@ function sha256(data: Buffer): string {
 }
 
 async function publish(dist: string, gitea: GiteaRegistry, pypi: PypiRegistry | undefined, env: Record<string, string | undefined>): Promise<CliResult & ReturnType<typeof parseSummary>> {
-  const r = await runCli([...targetArgs(gitea, pypi?.uploadUrl), dist], { env });
+  const r = await runMain([...targetArgs(gitea, pypi?.uploadUrl), dist], { env });
   return { ...r, ...parseSummary(r.stdout) };
 }
 
@@ -108,7 +109,7 @@ describe('publishing', () => {
     const closed = await startPypiRegistry();
     const url = closed.uploadUrl;
     await closed.close(); // nothing listens there any more
-    const r = await runCli([...targetArgs(gitea, url), '--retries', '1', await distWith(THREE)], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain([...targetArgs(gitea, url), '--retries', '1', await distWith(THREE)], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     const s = parseSummary(r.stdout);
     expect(r.code).toBe(0);
     expect(s.targets).toEqual({ Gitea: 'success', PyPI: 'failed_network' });

@@ -1,14 +1,16 @@
 /**
  * What a release manager reads after a run: the Markdown summary (parsed with a real Markdown
  * parser), the step outputs, the --json report (validated by its own schema) and the Actions
- * commands, for success, partial failure and failure.
+ * commands, for success, partial failure and failure. In-process runs of the CLI (main() with its own
+ * io); the canary test (secrets-canary) runs the built CLI once per output mode.
  */
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { marked, type Tokens } from 'marked';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 import { JsonReportSchema } from '../../src/report/json.js';
 
@@ -61,7 +63,7 @@ function parseOutputs(text: string): Record<string, string> {
 describe('the Markdown summary', () => {
   it('has a target table and a file table that a Markdown parser reads cell by cell', async () => {
     const { args } = await setup();
-    const r = await runCli(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code, r.stderr).toBe(0);
     const [targets, files] = tables(r.summary);
     expect(targets?.[0]).toEqual(['Target', 'Where', 'Policy', 'Status', 'Uploaded', 'Already present', 'Failed', 'Detail']);
@@ -82,7 +84,7 @@ describe('the Markdown summary', () => {
     const { args } = await setup();
     const summary = join(await mkdtemp(join(tmpdir(), 'molecule-sum-')), 'summary.md');
     await writeFile(summary, '## Build step\n\nbuilt 3 files\n');
-    const r = await runCli(args, { env: giteaEnv({ GITHUB_STEP_SUMMARY: summary }) });
+    const r = await runMain(args, { env: giteaEnv({ GITHUB_STEP_SUMMARY: summary }) });
     expect(r.code).toBe(0);
     const text = await readFile(summary, 'utf8');
     expect(text.startsWith('## Build step\n\nbuilt 3 files\n')).toBe(true);
@@ -92,7 +94,7 @@ describe('the Markdown summary', () => {
   it('escapes pipes, backticks and newlines from server messages so the table holds', async () => {
     const { args, pypi } = await setup();
     pypi.injectFault({ kind: 'status', status: 400, body: '{"code": "400 Bad | thing with `ticks`\\nand a second line"}', always: true });
-    const r = await runCli(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code).toBe(0);
     const [targets] = tables(r.summary);
     const pypiRow = targets?.find((row) => row[0] === 'PyPI');
@@ -104,7 +106,7 @@ describe('the Markdown summary', () => {
 
   it('a run stopped before uploading still leaves its reason in the summary', async () => {
     const { args } = await setup();
-    const r = await runCli(args, { env: {} });
+    const r = await runMain(args, { env: {} });
     expect(r.code).toBe(2);
     expect(r.summary).toContain('**Nothing was published** (exit 2)');
     expect(r.summary).toContain('Gitea credentials missing');
@@ -114,7 +116,7 @@ describe('the Markdown summary', () => {
 describe('step outputs', () => {
   it('says published=true and each target status after a success with a PyPI failure', async () => {
     const { args, outputs } = await setup();
-    const r = await runCli(args, { env: giteaEnv({ PYPI_TOKEN: 'garbage', GITHUB_OUTPUT: outputs }) });
+    const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'garbage', GITHUB_OUTPUT: outputs }) });
     expect(r.code).toBe(0);
     const o = parseOutputs(await readFile(outputs, 'utf8'));
     expect(o).toMatchObject({ published: 'true', gitea_status: 'success', pypi_status: 'failed_http_403', gitea_uploaded: '3', files: '3', exit_code: '0' });
@@ -122,7 +124,7 @@ describe('step outputs', () => {
 
   it('says published=false when Gitea failed, with PyPI not_attempted', async () => {
     const { args, outputs } = await setup();
-    const r = await runCli(args, { env: giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'nope', PYPI_TOKEN: 'pypi-test-token', GITHUB_OUTPUT: outputs }) });
+    const r = await runMain(args, { env: giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'nope', PYPI_TOKEN: 'pypi-test-token', GITHUB_OUTPUT: outputs }) });
     expect(r.code).toBe(1);
     const o = parseOutputs(await readFile(outputs, 'utf8'));
     expect(o).toMatchObject({ published: 'false', gitea_status: 'failed_http_401', pypi_status: 'not_attempted', exit_code: '1' });
@@ -132,7 +134,7 @@ describe('step outputs', () => {
 describe('--json', () => {
   it('prints exactly one JSON document on stdout, valid against the schema; the summary moves to stderr', async () => {
     const { args } = await setup();
-    const r = await runCli(['--json', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const r = await runMain(['--json', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code).toBe(0);
     const report = JsonReportSchema.parse(JSON.parse(r.stdout));
     expect(report.published).toBe(true);
@@ -149,7 +151,7 @@ describe('--json', () => {
   it('still prints a report when the run stops early (exit 3)', async () => {
     const { args, dist } = await setup();
     await writeFile(join(dist, 'empty-1.0-py3-none-any.whl'), '');
-    const r = await runCli(['--json', ...args], { env: giteaEnv() });
+    const r = await runMain(['--json', ...args], { env: giteaEnv() });
     expect(r.code).toBe(3);
     const report = JsonReportSchema.parse(JSON.parse(r.stdout));
     expect(report.published).toBe(false);
@@ -161,14 +163,14 @@ describe('inside Actions', () => {
   it('masks the tokens first, then reports a required failure as ::error:: and a fallback failure as ::warning::', async () => {
     const { args } = await setup();
     const env = giteaEnv({ PYPI_TOKEN: 'garbage-token', GITHUB_ACTIONS: 'true', GITEA_ACTIONS: 'true' });
-    const r = await runCli(args, { env });
+    const r = await runMain(args, { env });
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 2).sort()).toEqual(['::add-mask::garbage-token', '::add-mask::gitea-test-token']);
     expect(r.stdout).toMatch(/^::warning::PyPI failed_http_403: /m);
     expect(r.stdout).not.toMatch(/^::error::/m);
 
-    const failed = await runCli(args, { env: { ...env, MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'wrong' } });
+    const failed = await runMain(args, { env: { ...env, MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'wrong' } });
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^::error::Gitea failed_http_401: /m);
   });

@@ -4,12 +4,17 @@
  * output mode, inside a simulated Actions job. Neither token, nor the Basic header built from it, may
  * appear in stdout, stderr, the step summary or the step outputs, except in the `::add-mask::` lines
  * that tell the runner to hide it, and those must come first on their stream.
+ *
+ * The matrix runs in-process (main() with the same io a process gets); one scenario per output mode
+ * also runs as the built CLI in a child process, to catch anything written around the io (straight to
+ * process.stdout or stderr, or by Node itself).
  */
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, runCli, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry, type GiteaRegistry, type PypiRegistry } from '../helpers/registries/index.js';
 
@@ -275,16 +280,20 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'stall past --timeout 0.5',
+    // The server takes the body and never answers: the wait for its answer is --response-timeout's.
+    name: 'stall past --timeout and --response-timeout 0.5',
     code: 1,
     async setup() {
       const gitea = await canaryGitea();
       const pypi = await canaryPypi();
       gitea.injectFault({ kind: 'stall', stallMs: 10_000, always: true });
       return {
-        args: [...targetArgs(gitea, pypi), '--timeout', '0.5', '--retries', '1', await dist()],
+        args: [...targetArgs(gitea, pypi), '--timeout', '0.5', '--response-timeout', '0.5', '--retries', '1', await dist()],
         env: bothTokens,
-        check: ([r]) => expect(parseSummary(r?.summary ?? '').targets).toEqual({ Gitea: 'failed_network', PyPI: 'not_attempted' }),
+        check: ([r]) => {
+          expect(parseSummary(r?.summary ?? '').targets).toEqual({ Gitea: 'failed_network', PyPI: 'not_attempted' });
+          expect(parseSummary(r?.summary ?? '').details.Gitea).toContain('timed out waiting for the server');
+        },
         close: [gitea, pypi],
       };
     },
@@ -367,42 +376,52 @@ function maskLinesFirst(text: string): { masks: string[]; late: string[] } {
   return { masks: lines.slice(0, i), late: lines.slice(i).filter((l) => l.startsWith('::add-mask::')) };
 }
 
-describe.concurrent.each(MODES)('secrets canary, $name', (mode) => {
-  it.each(SCENARIOS)('$name', { timeout: 40_000 }, async (scenario) => {
-    const setup = await scenario.setup();
-    try {
-      const results: CliResult[] = [];
-      const outputs: string[] = [];
-      for (let run = 0; run < (setup.runs ?? 1); run++) {
-        const outputFile = join(await tempDir('molecule-canary-out-'), 'github_output');
-        const env = { ...setup.env, GITHUB_ACTIONS: 'true', GITEA_ACTIONS: 'true', GITHUB_OUTPUT: outputFile };
-        const r = await runCli([...mode.args, ...setup.args], { env });
-        results.push(r);
-        outputs.push(await readFile(outputFile, 'utf8').catch(() => ''));
-      }
-      for (const [i, r] of results.entries()) {
-        const where = `run ${i + 1}`;
-        expect(r.code, `${where} exit code; stderr:\n${r.stderr}`).toBe(scenario.code);
-        expect(leaks(r.stdout, true), `${where}: stdout`).toEqual([]);
-        expect(leaks(r.stderr, true), `${where}: stderr`).toEqual([]);
-        expect(leaks(r.summary, false), `${where}: step summary`).toEqual([]);
-        expect(r.summary, `${where}: step summary written`).toContain('molecule-publish');
-        expect(leaks(outputs[i] ?? '', false), `${where}: GITHUB_OUTPUT`).toEqual([]);
+type Runner = (args: string[], options: CliOptions) => Promise<CliResult>;
 
-        // Masks: one per secret variable that is set, first on their stream (stderr under --json).
-        const wanted = SECRET_VARS.map((name) => setup.env[name])
-          .filter((v): v is string => v !== undefined && v !== '')
-          .map((v) => `::add-mask::${v}`);
-        const commands = mode.args.includes('--json') ? r.stderr : r.stdout;
-        const other = mode.args.includes('--json') ? r.stdout : r.stderr;
-        const first = maskLinesFirst(commands);
-        expect(first.late, `${where}: ::add-mask:: after other output`).toEqual([]);
-        expect([...first.masks].sort(), `${where}: ::add-mask:: lines`).toEqual([...wanted].sort());
-        expect(other.split('\n').filter((l) => l.startsWith('::add-mask::')), `${where}: masks on the other stream`).toEqual([]);
-      }
-      setup.check?.(results);
-    } finally {
-      await Promise.all(setup.close.map((c) => c.close()));
+/** Runs one scenario in one output mode (twice if it asks) and checks every stream for the canaries. */
+async function canaryRun(mode: Mode, scenario: Scenario, run: Runner): Promise<void> {
+  const setup = await scenario.setup();
+  try {
+    const results: CliResult[] = [];
+    const outputs: string[] = [];
+    for (let i = 0; i < (setup.runs ?? 1); i++) {
+      const outputFile = join(await tempDir('molecule-canary-out-'), 'github_output');
+      const env = { ...setup.env, GITHUB_ACTIONS: 'true', GITEA_ACTIONS: 'true', GITHUB_OUTPUT: outputFile };
+      const r = await run([...mode.args, ...setup.args], { env });
+      results.push(r);
+      outputs.push(await readFile(outputFile, 'utf8').catch(() => ''));
     }
-  });
+    for (const [i, r] of results.entries()) {
+      const where = `run ${i + 1}`;
+      expect(r.code, `${where} exit code; stderr:\n${r.stderr}`).toBe(scenario.code);
+      expect(leaks(r.stdout, true), `${where}: stdout`).toEqual([]);
+      expect(leaks(r.stderr, true), `${where}: stderr`).toEqual([]);
+      expect(leaks(r.summary, false), `${where}: step summary`).toEqual([]);
+      expect(r.summary, `${where}: step summary written`).toContain('molecule-publish');
+      expect(leaks(outputs[i] ?? '', false), `${where}: GITHUB_OUTPUT`).toEqual([]);
+
+      // Masks: one per secret variable that is set, first on their stream (stderr under --json).
+      const wanted = SECRET_VARS.map((name) => setup.env[name])
+        .filter((v): v is string => v !== undefined && v !== '')
+        .map((v) => `::add-mask::${v}`);
+      const commands = mode.args.includes('--json') ? r.stderr : r.stdout;
+      const other = mode.args.includes('--json') ? r.stdout : r.stderr;
+      const first = maskLinesFirst(commands);
+      expect(first.late, `${where}: ::add-mask:: after other output`).toEqual([]);
+      expect([...first.masks].sort(), `${where}: ::add-mask:: lines`).toEqual([...wanted].sort());
+      expect(other.split('\n').filter((l) => l.startsWith('::add-mask::')), `${where}: masks on the other stream`).toEqual([]);
+    }
+    setup.check?.(results);
+  } finally {
+    await Promise.all(setup.close.map((c) => c.close()));
+  }
+}
+
+/** The scenario that also runs as a child process in each mode: a retry, and uploads to both targets. */
+const SPAWNED = SCENARIOS.filter((s) => s.name === 'Gitea 503 twice, then OK');
+
+// Each test has registries of its own, so the in-process runs go side by side.
+describe.concurrent.each(MODES)('secrets canary, $name', (mode) => {
+  it.each(SCENARIOS)('$name', { timeout: 40_000 }, (scenario) => canaryRun(mode, scenario, runMain));
+  it.each(SPAWNED)('$name (the built CLI, spawned)', { timeout: 40_000 }, (scenario) => canaryRun(mode, scenario, runCli));
 });

@@ -2,6 +2,7 @@
  * Trusted Publishing end to end: no PYPI_TOKEN, an OIDC token from a stand-in for the Actions runtime,
  * exchanged at the PyPI sandbox for a short-lived token; refusals explained by their claims; tokens
  * renewed when close to expiry; attestations sent because the upload is a Trusted Publishing one.
+ * In-process runs of the CLI (main() with its own io).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,8 @@ import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 import type { PypiTrustedPublishing } from '../../src/sandbox/pypi.js';
@@ -68,7 +70,7 @@ function mints(pypi: { requests: Array<{ method: string; path: string }> }): num
 describe('Trusted Publishing', () => {
   it('mints a token with the OIDC token, uploads with it (attestations included), masks it, prints neither', async () => {
     const { pypi, issuer, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' } }] });
-    const r = await runCli(args, { env });
+    const r = await runMain(args, { env });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success' });
     expect(pypi.files().map((f) => f.filename).sort()).toEqual([SDIST, WHEEL].sort());
@@ -85,7 +87,7 @@ describe('Trusted Publishing', () => {
 
   it('a refusal names the error code and the claims that must match; Gitea still publishes (exit 0)', async () => {
     const { gitea, pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/other' } }] });
-    const r = await runCli(args, { env });
+    const r = await runMain(args, { env });
     expect(r.code, r.stderr).toBe(0);
     const s = parseSummary(r.stdout);
     expect(s.targets).toEqual({ Gitea: 'success', PyPI: 'failed_http_422' });
@@ -99,7 +101,7 @@ describe('Trusted Publishing', () => {
   it('renews a token that is close to expiring before the next upload', async () => {
     // A 200 s lifetime is inside the 5-minute renewal margin: every upload first mints a fresh token.
     const { pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' } }], lifetimeSeconds: 200 });
-    const r = await runCli(['--concurrency', '1', ...args], { env });
+    const r = await runMain(['--concurrency', '1', ...args], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets.PyPI).toBe('success');
     expect(mints(pypi)).toBeGreaterThanOrEqual(3);
@@ -112,7 +114,7 @@ describe('Trusted Publishing', () => {
     open.push(gitea, pypi);
     const dir = await mkdtemp(join(tmpdir(), 'molecule-tp-'));
     await copyFile(join(FIXTURES, WHEEL), join(dir, WHEEL));
-    const r = await runCli(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, dir], {
+    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, dir], {
       env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' }),
     });
     expect(r.code).toBe(0);

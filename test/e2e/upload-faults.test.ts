@@ -1,19 +1,21 @@
 /**
  * How the engine reads the servers' less common answers: redirects (never followed), Retry-After,
  * a stall past --timeout, a 5xx after the file was stored, Gitea ≤1.21's 400 duplicate, quotas,
- * a proxy's 413, and retries that give up.
+ * a proxy's 413, and retries that give up. In-process runs of the CLI (main() with its own io).
  */
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES, giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry, type GiteaRegistry } from '../helpers/registries/index.js';
 
+// The tests run side by side, each with registries of its own, all closed at the end.
 const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  while (open.length) await open.pop()?.close();
+afterAll(async () => {
+  await Promise.all(open.map((r) => r.close()));
 });
 
 const WHEEL = 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl';
@@ -32,11 +34,11 @@ async function gitea(options: Parameters<typeof startGiteaRegistry>[0] = {}): Pr
 }
 
 async function run(g: GiteaRegistry, extra: string[] = [], env = giteaEnv()) {
-  const r = await runCli(['--gitea-url', g.url, '--gitea-owner', g.owner, '--retry-delay', '0.01', '--no-pypi', ...extra, await dist()], { env });
+  const r = await runMain(['--gitea-url', g.url, '--gitea-owner', g.owner, '--retry-delay', '0.01', '--no-pypi', ...extra, await dist()], { env });
   return { ...r, ...parseSummary(r.stdout) };
 }
 
-describe('server answers', () => {
+describe.concurrent('server answers', () => {
   it('a redirect is never followed: the message names both URLs and the fix', async () => {
     const g = await gitea();
     g.injectFault({ kind: 'redirect', status: 308, location: `${g.uploadUrl}/`, always: true });
@@ -53,7 +55,7 @@ describe('server answers', () => {
     const g = await gitea();
     const p = await startPypiRegistry();
     open.push(p);
-    const r = await runCli(['--gitea-url', g.url, '--gitea-owner', g.owner, '--pypi-url', `${p.url}/legacy`, await dist()], {
+    const r = await runMain(['--gitea-url', g.url, '--gitea-owner', g.owner, '--pypi-url', `${p.url}/legacy`, await dist()], {
       env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
     });
     const s = parseSummary(r.stdout);
@@ -138,7 +140,7 @@ describe('server answers', () => {
     const g = await gitea();
     const p = await startPypiRegistry();
     open.push(p);
-    const r = await runCli(['--gitea-url', g.url, '--gitea-owner', g.owner, '--pypi-url', p.uploadUrl, '--verify', await dist()], {
+    const r = await runMain(['--gitea-url', g.url, '--gitea-owner', g.owner, '--pypi-url', p.uploadUrl, '--verify', await dist()], {
       env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
     });
     const s = parseSummary(r.stdout);
