@@ -36,7 +36,7 @@ export interface InspectedSet {
 export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean } = {}): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
   // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
-  const inspections = await mapLimited(discovery.files, 8, (f) => inspectArtifact(f.path, { digest: options.digest === true }));
+  const inspections = await mapLimited(discovery.files, 8, (f) => inspectArtifact(f.path, { cwd, digest: options.digest === true }));
   return { discovery, inspections };
 }
 
@@ -83,7 +83,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
   const note = hooks.note ?? (() => undefined);
   // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
   const set = await inspectSet(settings.paths, settings.cwd, { digest: settings.dryRun });
-  await attachAttestations(set.inspections, set.discovery.companions, { required: settings.requireAttestations });
+  await attachAttestations(set.inspections, set.discovery.companions, { required: settings.requireAttestations, cwd: settings.cwd });
   // Everything that stops a run with exit 3 is decided before the first request (Trusted Publishing's included).
   if (set.inspections.some((i) => i.errors.length > 0 || !i.artifact)) throw new InvalidArtifactsError(set.inspections);
   const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));

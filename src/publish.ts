@@ -13,7 +13,7 @@ export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraW
   const a = inspection.artifact;
   const info: FileInfo = {
     filename: a.filename,
-    path: a.path,
+    path: inspection.path,
     name: a.name,
     version: a.version,
     filetype: a.filetype,

@@ -48,7 +48,9 @@ function rankOf(unit: string): number {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*'(\.[^']+)'/g), ...text.matchAll(/import\(\s*'(\.[^']+)'\s*\)/g)].map((m) => m[1] ?? '');
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*'(\.[^']+)'/g), ...text.matchAll(/import\(\s*'(\.[^']+)'\s*\)/g)].map(
+    (m) => m[1] ?? '',
+  );
   return specs.map((spec) => normalize(join(dirname(file), spec.replace(/\.js$/, '.ts'))));
 }
 
@@ -75,7 +77,9 @@ describe('src/ layering', () => {
   });
 
   it('the sandbox registries import nothing from the client', () => {
-    const leaks = [...graph].filter(([file]) => unitOf(file) === 'sandbox').flatMap(([file, deps]) => deps.filter((d) => unitOf(d) !== 'sandbox').map((d) => `${relative(SRC, file)} → ${relative(SRC, d)}`));
+    const leaks = [...graph]
+      .filter(([file]) => unitOf(file) === 'sandbox')
+      .flatMap(([file, deps]) => deps.filter((d) => unitOf(d) !== 'sandbox').map((d) => `${relative(SRC, file)} → ${relative(SRC, d)}`));
     expect(leaks).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
  * findings so `check` can report every file and a publish can refuse the whole set up front.
  */
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseDistFilename, type DistFilename } from './filename.js';
 import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
 import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata, type ZipFacts } from './read-metadata.js';
@@ -49,14 +49,18 @@ export interface Inspection {
 }
 
 export interface InspectOptions {
+  /** What a relative path is relative to (the caller's working folder, not necessarily the process's). */
+  cwd?: string;
   metadataSizeCap?: number;
   /** Hash the file now (dry run, check). A publish hashes while sending instead. */
   digest?: boolean;
 }
 
-export async function inspectArtifact(path: string, options: InspectOptions = {}): Promise<Inspection> {
-  const filename = basename(path);
-  const result: Inspection = { path, filename, size: 0, errors: [], warnings: [] };
+export async function inspectArtifact(shownPath: string, options: InspectOptions = {}): Promise<Inspection> {
+  const filename = basename(shownPath);
+  // Messages show the path as the user gave it; the file is opened by its absolute path.
+  const path = resolve(options.cwd ?? process.cwd(), shownPath);
+  const result: Inspection = { path: shownPath, filename, size: 0, errors: [], warnings: [] };
   try {
     result.size = (await stat(path)).size;
   } catch (err) {

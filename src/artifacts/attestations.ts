@@ -5,11 +5,13 @@
  * `required` (the --attestations flag) a distribution without one is an error.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Inspection } from './artifact.js';
 
 export interface AttestationOptions {
   required: boolean;
+  /** What the companions' relative paths are relative to. */
+  cwd?: string;
 }
 
 export async function attachAttestations(
@@ -29,7 +31,7 @@ export async function attachAttestations(
     const parsed: unknown[] = [];
     for (const companion of mine) {
       try {
-        parsed.push(JSON.parse(await readFile(companion.path, 'utf8')) as unknown);
+        parsed.push(JSON.parse(await readFile(resolve(options.cwd ?? process.cwd(), companion.path), 'utf8')) as unknown);
       } catch (err) {
         const why = err instanceof SyntaxError ? 'invalid JSON' : `cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
         inspection.errors.push(`attestation ${basename(companion.path)}: ${why}`);

@@ -4,6 +4,7 @@
  * pyproject.toml table or --json).
  */
 import { appendFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ExitCode, isMoleculeError } from '../errors.js';
 import { loadPyprojectConfig } from '../config/pyproject.js';
@@ -159,7 +160,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
     io.stdout(`${markdown}\n`);
   }
   if (io.env.GITHUB_OUTPUT) {
-    await writeStepOutputs(io.env.GITHUB_OUTPUT, stepOutputs(report)).catch((err: NodeJS.ErrnoException) =>
+    await writeStepOutputs(resolve(io.cwd, io.env.GITHUB_OUTPUT), stepOutputs(report)).catch((err: NodeJS.ErrnoException) =>
       out.warn(`cannot write step outputs to ${io.env.GITHUB_OUTPUT}: ${err.code ?? err.message}`),
     );
   }

@@ -3,6 +3,7 @@
  * (inspectSet, publish). This file stays light (commander only) so `--version` and `--help` start
  * fast; the commands themselves live in commands.ts and are loaded when one runs.
  */
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -95,7 +96,8 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
     state.json = flags.json === true;
     state.dryRun = flags.dryRun === true;
-    state.summaryFile = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
+    const summary = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
+    state.summaryFile = summary ? resolve(io.cwd, summary) : undefined;
     const commands = await import('./commands.js');
     const session = commands.openSession(io, program.opts<GlobalFlags>(), state.json);
     state.session = session;

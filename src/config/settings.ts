@@ -5,6 +5,7 @@
  * default. Nothing here prints; problems are UsageErrors (exit 2) before any file is read.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { TlsOptions } from '../http/send.js';
 import type { Target } from '../targets/target.js';
@@ -73,7 +74,11 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
   const engine = engineSettings(request.engine ?? {}, env, file.config);
   const repositoryName = request.repository ?? (env.TWINE_REPOSITORY || undefined);
   const repository = repositoryName
-    ? await readPypircRepository(repositoryName, request.configFile ?? defaultPypircPath(env), request.configFile !== undefined)
+    ? await readPypircRepository(
+        repositoryName,
+        request.configFile ? resolve(cwd, request.configFile) : defaultPypircPath(env),
+        request.configFile !== undefined,
+      )
     : undefined;
 
   const secrets = new Set<string>();
@@ -109,7 +114,8 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     if (!dryRun) throw new UsageError(message, { code: 'config' });
     allBlockers.push(message);
   }
-  const tls = await readTlsFiles(request.cert ?? repository?.caCert, request.clientCert ?? repository?.clientCert, env);
+  const inCwd = (file: string | undefined) => (file ? resolve(cwd, file) : undefined);
+  const tls = await readTlsFiles(inCwd(request.cert ?? repository?.caCert), inCwd(request.clientCert ?? repository?.clientCert), env);
 
   return Object.freeze({
     paths: Object.freeze([...(request.paths ?? ['dist/'])]),

@@ -11,14 +11,7 @@ import { join } from 'node:path';
 import { inspectArtifact, type Inspection } from '../../src/artifacts/artifact.js';
 import { discoverDistributions } from '../../src/artifacts/discover.js';
 import { UsageError } from '../../src/errors.js';
-import {
-  FIXTURES_DIST,
-  makeTempDir,
-  simpleMetadata,
-  writeSdist,
-  writeWheel,
-  writeZip,
-} from '../helpers/archives.js';
+import { FIXTURES_DIST, makeTempDir, simpleMetadata, writeSdist, writeWheel, writeZip } from '../helpers/archives.js';
 
 const temp = makeTempDir();
 afterAll(temp.cleanup);
@@ -104,7 +97,6 @@ describe('inspectArtifact on bad wheels', () => {
     // Refused before inflating: nowhere near 20 MiB was buffered.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });
-
 });
 
 describe('inspectArtifact on bad sdists', () => {
@@ -150,15 +142,24 @@ describe('inspectArtifact on bad sdists', () => {
   });
 
   it('non-UTF-8 PKG-INFO', async () => {
-    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', { pkgInfo: undefined, omitPkgInfo: true, extra: [{ name: 'demo-1.0/PKG-INFO', data: Buffer.from([0x4e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) }] });
+    const path = writeSdist(caseDir(), 'demo-1.0.tar.gz', {
+      pkgInfo: undefined,
+      omitPkgInfo: true,
+      extra: [{ name: 'demo-1.0/PKG-INFO', data: Buffer.from([0x4e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) }],
+    });
     expectOneError(await inspectArtifact(path), /^demo-1\.0\/PKG-INFO is not valid UTF-8$/);
   });
 
   it('PKG-INFO over the size cap, in a .tar.gz and in a .zip', async () => {
-    expectOneError(await inspectArtifact(join(FIXTURES_DIST, 'molecule_demo_hatch-2.0.0rc1.tar.gz'), { metadataSizeCap: 100 }), /PKG-INFO is 722 bytes, over the 100-byte limit for metadata/);
-    expectOneError(await inspectArtifact(join(FIXTURES_DIST, 'molecule-demo-zip-0.1.0.zip'), { metadataSizeCap: 100 }), /PKG-INFO is 327 bytes, over the 100-byte limit for metadata/);
+    expectOneError(
+      await inspectArtifact(join(FIXTURES_DIST, 'molecule_demo_hatch-2.0.0rc1.tar.gz'), { metadataSizeCap: 100 }),
+      /PKG-INFO is 722 bytes, over the 100-byte limit for metadata/,
+    );
+    expectOneError(
+      await inspectArtifact(join(FIXTURES_DIST, 'molecule-demo-zip-0.1.0.zip'), { metadataSizeCap: 100 }),
+      /PKG-INFO is 327 bytes, over the 100-byte limit for metadata/,
+    );
   });
-
 });
 
 describe('inspectArtifact on files that are not distributions', () => {

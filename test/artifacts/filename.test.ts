@@ -124,7 +124,14 @@ describe('parseWheelFilename (wheel spec / packaging.utils.parse_wheel_filename)
   it('round-trips a generated valid wheel file name', () => {
     fc.assert(
       fc.property(wheelParts, (parts) => {
-        const filename = [parts.namePart, parts.version, ...(parts.buildTag === undefined ? [] : [parts.buildTag]), parts.py.join('.'), parts.abi.join('.'), parts.plat.join('.')].join('-') + '.whl';
+        const filename = `${[
+          parts.namePart,
+          parts.version,
+          ...(parts.buildTag === undefined ? [] : [parts.buildTag]),
+          parts.py.join('.'),
+          parts.abi.join('.'),
+          parts.plat.join('.'),
+        ].join('-')}.whl`;
         const w = wheel(filename);
         expect(w.namePart).toBe(parts.namePart);
         expect(w.name).toBe(normalizeName(parts.namePart));

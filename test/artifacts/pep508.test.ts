@@ -48,14 +48,44 @@ describe('requirements', () => {
 
   it('takes linear time on hostile lines: 1 KiB of spaces, of brackets, of operators', () => {
     const started = performance.now();
-    for (const text of [`requests${' '.repeat(1000)};`, `requests${' '.repeat(100_000)}x`, `a${'['.repeat(5000)}`, `a${'>='.repeat(5000)}`, `a; ${'('.repeat(5000)}`]) {
+    for (const text of [
+      `requests${' '.repeat(1000)};`,
+      `requests${' '.repeat(100_000)}x`,
+      `a${'['.repeat(5000)}`,
+      `a${'>='.repeat(5000)}`,
+      `a; ${'('.repeat(5000)}`,
+    ]) {
       expect(requirementProblem(text)).toBeDefined();
     }
     expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('answers in bounded time for any string (fast-check)', () => {
-    const pieces = fc.constantFrom(' ', '\t', '[', ']', '(', ')', ',', ';', '@', '>=', '==', '~=', 'and', 'or', 'in', 'not', '"', "'", 'a', '1', '.', '*', 'python_version');
+    const pieces = fc.constantFrom(
+      ' ',
+      '\t',
+      '[',
+      ']',
+      '(',
+      ')',
+      ',',
+      ';',
+      '@',
+      '>=',
+      '==',
+      '~=',
+      'and',
+      'or',
+      'in',
+      'not',
+      '"',
+      "'",
+      'a',
+      '1',
+      '.',
+      '*',
+      'python_version',
+    );
     fc.assert(
       fc.property(fc.array(pieces, { maxLength: 2000 }), (parts) => {
         const text = parts.join('');
@@ -70,9 +100,12 @@ describe('requirements', () => {
 });
 
 describe('markers', () => {
-  it.each(['python_version >= "3.8"', "os_name == 'nt' and (extra == 'a' or extra == 'b')", 'platform_machine not in "arm64 aarch64"'])('accepts %j', (text) => {
-    expect(markerProblem(text)).toBeUndefined();
-  });
+  it.each(['python_version >= "3.8"', "os_name == 'nt' and (extra == 'a' or extra == 'b')", 'platform_machine not in "arm64 aarch64"'])(
+    'accepts %j',
+    (text) => {
+      expect(markerProblem(text)).toBeUndefined();
+    },
+  );
   it.each(['python_version >> "3"', 'python_version', '"3" ==', 'python_version == "3" and'])('refuses %j', (text) => {
     expect(markerProblem(text)).toBeDefined();
   });

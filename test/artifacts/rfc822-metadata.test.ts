@@ -5,9 +5,7 @@ import { compareMetadataVersions, parseCoreMetadata } from '../../src/artifacts/
 
 describe('parseRfc822 (email.parser with policy compat32)', () => {
   it('keeps repeated headers in order, joins continuation lines, and returns the body', () => {
-    const message = parseRfc822(
-      'Name: demo\nClassifier: A\nSummary: first\n  second\n\tthird\nClassifier: B\n\n# Title\n\nText.\n',
-    );
+    const message = parseRfc822('Name: demo\nClassifier: A\nSummary: first\n  second\n\tthird\nClassifier: B\n\n# Title\n\nText.\n');
     expect(message.headers).toEqual([
       { name: 'Name', value: 'demo' },
       { name: 'Classifier', value: 'A' },
@@ -62,7 +60,10 @@ describe('parseRfc822 (email.parser with policy compat32)', () => {
   const firstLine = fc.string({ maxLength: 30 }).filter((s) => !/^[ \t]/.test(s));
   const continuation = fc.tuple(fc.constantFrom(' ', '\t', '        '), fc.string({ maxLength: 30 })).map(([lead, rest]) => lead + rest);
   const header = fc.record({ name: headerName, first: firstLine, more: fc.array(continuation, { maxLength: 3 }) });
-  const bodyLines = fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !/[\r\n]/.test(s)), { maxLength: 6 });
+  const bodyLines = fc.array(
+    fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !/[\r\n]/.test(s)),
+    { maxLength: 6 },
+  );
 
   it('round-trips generated headers with continuation lines and a body', () => {
     fc.assert(
@@ -236,14 +237,40 @@ describe('parseCoreMetadata', () => {
     expect(meta.unknownHeaders).toEqual([]);
     expect(Object.keys(meta.single).sort()).toEqual(
       [
-        'metadata_version', 'name', 'version', 'summary', 'keywords', 'home_page', 'download_url', 'author', 'author_email',
-        'maintainer', 'maintainer_email', 'license_expression', 'requires_python', 'description_content_type', 'description',
+        'metadata_version',
+        'name',
+        'version',
+        'summary',
+        'keywords',
+        'home_page',
+        'download_url',
+        'author',
+        'author_email',
+        'maintainer',
+        'maintainer_email',
+        'license_expression',
+        'requires_python',
+        'description_content_type',
+        'description',
       ].sort(),
     );
     expect(Object.keys(meta.multi).sort()).toEqual(
       [
-        'dynamic', 'platforms', 'supported_platforms', 'license_files', 'classifiers', 'requires_dist', 'requires_external',
-        'project_urls', 'provides_extra', 'provides_dist', 'obsoletes_dist', 'requires', 'provides', 'obsoletes', 'import_names',
+        'dynamic',
+        'platforms',
+        'supported_platforms',
+        'license_files',
+        'classifiers',
+        'requires_dist',
+        'requires_external',
+        'project_urls',
+        'provides_extra',
+        'provides_dist',
+        'obsoletes_dist',
+        'requires',
+        'provides',
+        'obsoletes',
+        'import_names',
         'import_namespaces',
       ].sort(),
     );

@@ -9,7 +9,7 @@ const OK_BASE = ['Metadata-Version: 2.1', 'Name: demo', 'Version: 1.0', 'Descrip
 function check(headers: readonly string[], { body = '# Demo\n', base = OK_BASE }: { body?: string; base?: readonly string[] } = {}): Findings {
   const overridden = new Set(headers.map((h) => h.slice(0, h.indexOf(':')).toLowerCase()));
   const kept = base.filter((h) => !overridden.has(h.slice(0, h.indexOf(':')).toLowerCase()));
-  return validateMetadata(parseCoreMetadata([...kept, ...headers].join('\n') + `\n\n${body}`));
+  return validateMetadata(parseCoreMetadata(`${[...kept, ...headers].join('\n')}\n\n${body}`));
 }
 
 /** Every refusal, whoever makes it: errors (no target takes the file) and PyPI's alone. */
@@ -138,7 +138,9 @@ describe('validateMetadata', () => {
   });
 
   it('refuses an extra that is not a valid name (PEP 685)', () => {
-    expect(refused(check(['Provides-Extra: ok-extra', 'Provides-Extra: not ok']))).toEqual(["'not ok' is an invalid value for Provides-Extra (not a valid name)"]);
+    expect(refused(check(['Provides-Extra: ok-extra', 'Provides-Extra: not ok']))).toEqual([
+      "'not ok' is an invalid value for Provides-Extra (not a valid name)",
+    ]);
   });
 
   describe('Project-URL', () => {
@@ -223,7 +225,11 @@ describe('validateAgainstFilename', () => {
   const meta = (name: string, version: string) => parseCoreMetadata(`Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
 
   it('accepts a file name that matches the metadata, whatever the spelling', () => {
-    expect(validateAgainstFilename(meta('My.Weird_Name', '0.3.post1'), dist('my_weird_name-0.3.post1-py3-none-any.whl'))).toEqual({ errors: [], warnings: [], pypi: [] });
+    expect(validateAgainstFilename(meta('My.Weird_Name', '0.3.post1'), dist('my_weird_name-0.3.post1-py3-none-any.whl'))).toEqual({
+      errors: [],
+      warnings: [],
+      pypi: [],
+    });
     expect(validateAgainstFilename(meta('demo', '1.0'), dist('demo-1.0.0-py3-none-any.whl')).errors).toEqual([]);
     expect(validateAgainstFilename(meta('demo', '2.0.0rc1'), dist('demo-2.0.0c1.tar.gz')).errors).toEqual([]);
   });

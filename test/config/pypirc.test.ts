@@ -9,7 +9,20 @@ import { UsageError } from '../../src/errors.js';
 
 describe('parseIni (RawConfigParser rules)', () => {
   it('reads = and :, lower-cases keys, keeps # and ; inside values, joins continuation lines', () => {
-    const ini = parseIni(['[distutils]', 'index-servers =', '    pypi', '    gitea', '', '# a comment', '; another', '[gitea]', 'Repository: https://g.example/api/packages/o/pypi', 'password = abc#def;ghi%(x)s'].join('\n'));
+    const ini = parseIni(
+      [
+        '[distutils]',
+        'index-servers =',
+        '    pypi',
+        '    gitea',
+        '',
+        '# a comment',
+        '; another',
+        '[gitea]',
+        'Repository: https://g.example/api/packages/o/pypi',
+        'password = abc#def;ghi%(x)s',
+      ].join('\n'),
+    );
     expect(ini.get('distutils')?.get('index-servers')).toBe('\npypi\ngitea');
     expect(ini.get('gitea')?.get('repository')).toBe('https://g.example/api/packages/o/pypi');
     expect(ini.get('gitea')?.get('password')).toBe('abc#def;ghi%(x)s');
@@ -29,7 +42,12 @@ describe('readPypircRepository', () => {
 
   it('a section with its URL and credentials; [server-login] supplies defaults', async () => {
     const path = await file('[server-login]\nusername = fallback\n[gitea]\nrepository = https://g.example/api/packages/o/pypi\npassword = tok\n');
-    expect(await readPypircRepository('gitea', path, true)).toMatchObject({ url: 'https://g.example/api/packages/o/pypi', username: 'fallback', password: 'tok', source: `${path} [gitea]` });
+    expect(await readPypircRepository('gitea', path, true)).toMatchObject({
+      url: 'https://g.example/api/packages/o/pypi',
+      username: 'fallback',
+      password: 'tok',
+      source: `${path} [gitea]`,
+    });
   });
 
   it('pypi and testpypi have built-in URLs, even without a file', async () => {
@@ -50,7 +68,12 @@ describe('readPypircRepository', () => {
     const repo = await readPypircRepository('gitea', path, true);
     const { targets } = resolveTargets({}, { TWINE_PASSWORD: 'from-env' }, { dryRun: false, repository: repo });
     expect(targets).toHaveLength(1);
-    expect(targets[0]).toMatchObject({ id: 'gitea', policy: 'required', uploadUrl: 'https://g.example/api/packages/o/pypi', indexUrl: 'https://g.example/api/packages/o/pypi/simple/' });
+    expect(targets[0]).toMatchObject({
+      id: 'gitea',
+      policy: 'required',
+      uploadUrl: 'https://g.example/api/packages/o/pypi',
+      indexUrl: 'https://g.example/api/packages/o/pypi/simple/',
+    });
     expect(targets[0]?.kind.label).toBe('Gitea');
     expect(targets[0]?.credentials).toMatchObject({ username: 'bot', password: 'from-env' });
   });

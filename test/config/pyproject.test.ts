@@ -27,7 +27,10 @@ describe('loadPyprojectConfig', () => {
     ['[tool.molecule-publish]\nretrys = 5\n', 'pyproject.toml [tool.molecule-publish]: retrys: unknown key'],
     ['[tool.molecule-publish]\nretries = "five"\n', 'pyproject.toml [tool.molecule-publish]: retries:'],
     ['[tool.molecule-publish]\ngitea-url = "https://bot:secret@g.example"\n', 'gitea-url: must be an http(s) URL without credentials'],
-    ['[[tool.molecule-publish.targets]]\nname = "x"\nupload-url = "https://x.example/legacy/"\npassword = "literal"\n', 'targets.0.password: unknown key (credentials are never written in files'],
+    [
+      '[[tool.molecule-publish.targets]]\nname = "x"\nupload-url = "https://x.example/legacy/"\npassword = "literal"\n',
+      'targets.0.password: unknown key (credentials are never written in files',
+    ],
     ['[tool.molecule-publish\n', 'pyproject.toml: not valid TOML'],
   ])('refuses %j in one line naming the key and the file', async (toml, message) => {
     const dir = await project(toml);
@@ -98,8 +101,15 @@ policy = "best-effort"
 
   it('file values sit below the environment and above the Actions defaults', () => {
     const file = { 'gitea-url': 'https://file.example', 'gitea-owner': 'fileorg' };
-    const env = { MOLECULE_PYPI_GITEA_PUBLISHER_USER: 'u', MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 't', GITHUB_SERVER_URL: 'https://ci.example', GITHUB_REPOSITORY_OWNER: 'ciorg' };
+    const env = {
+      MOLECULE_PYPI_GITEA_PUBLISHER_USER: 'u',
+      MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 't',
+      GITHUB_SERVER_URL: 'https://ci.example',
+      GITHUB_REPOSITORY_OWNER: 'ciorg',
+    };
     expect(resolveTargets({}, env, { dryRun: false, file }).targets[0]?.uploadUrl).toBe('https://file.example/api/packages/fileorg/pypi');
-    expect(resolveTargets({}, { ...env, MOLECULE_PUBLISH_GITEA_OWNER: 'envorg' }, { dryRun: false, file }).targets[0]?.uploadUrl).toBe('https://file.example/api/packages/envorg/pypi');
+    expect(resolveTargets({}, { ...env, MOLECULE_PUBLISH_GITEA_OWNER: 'envorg' }, { dryRun: false, file }).targets[0]?.uploadUrl).toBe(
+      'https://file.example/api/packages/envorg/pypi',
+    );
   });
 });

@@ -9,8 +9,20 @@ describe('resolveTargets', () => {
   it('builds the Gitea upload and index URLs from base URL and owner', () => {
     const { targets } = resolveTargets({ giteaUrl: 'https://git.example.com/', giteaOwner: 'org' }, creds, { dryRun: false });
     const gitea = targets[0];
-    expect(gitea).toMatchObject({ id: 'gitea', policy: 'required', uploadUrl: 'https://git.example.com/api/packages/org/pypi', indexUrl: 'https://git.example.com/api/packages/org/pypi/simple/', where: 'git.example.com (org)' });
-    expect(targets[1]).toMatchObject({ id: 'pypi', policy: 'best-effort', uploadUrl: 'https://upload.pypi.org/legacy/', indexUrl: 'https://pypi.org/simple/', credentials: undefined });
+    expect(gitea).toMatchObject({
+      id: 'gitea',
+      policy: 'required',
+      uploadUrl: 'https://git.example.com/api/packages/org/pypi',
+      indexUrl: 'https://git.example.com/api/packages/org/pypi/simple/',
+      where: 'git.example.com (org)',
+    });
+    expect(targets[1]).toMatchObject({
+      id: 'pypi',
+      policy: 'best-effort',
+      uploadUrl: 'https://upload.pypi.org/legacy/',
+      indexUrl: 'https://pypi.org/simple/',
+      credentials: undefined,
+    });
   });
 
   it('in Gitea/GitHub Actions, needs no flags: GITHUB_SERVER_URL and GITHUB_REPOSITORY_OWNER', () => {
@@ -19,7 +31,13 @@ describe('resolveTargets', () => {
   });
 
   it('flags beat the environment, which beats the Actions defaults', () => {
-    const env = { ...creds, MOLECULE_PUBLISH_GITEA_URL: 'https://env.example', MOLECULE_PUBLISH_GITEA_OWNER: 'envowner', GITHUB_SERVER_URL: 'https://ci.example', GITHUB_REPOSITORY_OWNER: 'ciowner' };
+    const env = {
+      ...creds,
+      MOLECULE_PUBLISH_GITEA_URL: 'https://env.example',
+      MOLECULE_PUBLISH_GITEA_OWNER: 'envowner',
+      GITHUB_SERVER_URL: 'https://ci.example',
+      GITHUB_REPOSITORY_OWNER: 'ciowner',
+    };
     expect(resolveTargets({}, env, { dryRun: false }).targets[0]?.uploadUrl).toBe('https://env.example/api/packages/envowner/pypi');
     expect(resolveTargets({ giteaOwner: 'flag' }, env, { dryRun: false }).targets[0]?.uploadUrl).toBe('https://env.example/api/packages/flag/pypi');
   });
@@ -61,6 +79,8 @@ describe('resolveTargets', () => {
   });
 
   it('rejects a non-http URL with a one-line usage error', () => {
-    expect(() => resolveTargets({ giteaUrl: 'ftp://g.example', giteaOwner: 'o' }, creds, { dryRun: false })).toThrow('--gitea-url: the Gitea URL must be an http(s) URL');
+    expect(() => resolveTargets({ giteaUrl: 'ftp://g.example', giteaOwner: 'o' }, creds, { dryRun: false })).toThrow(
+      '--gitea-url: the Gitea URL must be an http(s) URL',
+    );
   });
 });

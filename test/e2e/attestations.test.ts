@@ -18,7 +18,11 @@ afterEach(async () => {
 
 const WHEEL = 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl';
 const SDIST = 'molecule_demo_hatch-2.0.0rc1.tar.gz';
-const ATTESTATION = { version: 1, verification_material: { certificate: 'MIIB…', transparency_entries: [] }, envelope: { statement: 'e30=', signature: 'c2ln' } };
+const ATTESTATION = {
+  version: 1,
+  verification_material: { certificate: 'MIIB…', transparency_entries: [] },
+  envelope: { statement: 'e30=', signature: 'c2ln' },
+};
 
 async function setup(attest: Record<string, string>) {
   const gitea = await startGiteaRegistry();
@@ -39,7 +43,12 @@ describe('attestations', () => {
     });
     const r = await runMain(['--attestations', ...args], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code, r.stderr).toBe(0);
-    const sent = (file: string) => pypi.uploads().find((u) => u.fileName === file)?.fields?.filter(([n]) => n === 'attestations').map(([, v]) => JSON.parse(v) as unknown);
+    const sent = (file: string) =>
+      pypi
+        .uploads()
+        .find((u) => u.fileName === file)
+        ?.fields?.filter(([n]) => n === 'attestations')
+        .map(([, v]) => JSON.parse(v) as unknown);
     expect(sent(WHEEL)).toEqual([[ATTESTATION]]);
     // With a token (not Trusted Publishing), PyPI answers 400: the release stays on Gitea, PyPI fails.
     expect(r.stdout).toContain('Attestations are only supported when using Trusted Publishing');

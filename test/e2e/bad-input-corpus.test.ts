@@ -78,7 +78,7 @@ async function publishRun(registries: Registries, paths: readonly string[]): Pro
 /** Every error line the corpus produced, for the report (printed when CORPUS_REPORT is set). */
 const seen: Array<[string, string]> = [];
 afterAll(() => {
-  if (process.env.CORPUS_REPORT) writeFileSync(process.env.CORPUS_REPORT, seen.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n');
+  if (process.env.CORPUS_REPORT) writeFileSync(process.env.CORPUS_REPORT, `${seen.map(([k, v]) => `${k}\t${v}`).join('\n')}\n`);
 });
 
 interface Refusal {
@@ -174,7 +174,9 @@ describe.concurrent('bad archives: exit 3, one line naming the file, nothing sen
   it('1. not a zip (text in a .whl)', async () => {
     const dir = folder();
     writeFileSync(join(dir, 'demo-1.0-py3-none-any.whl'), 'this is not a zip file\n');
-    await expectInvalid('not a zip', dir, 'demo-1.0-py3-none-any.whl', [/not a valid zip archive \(End of central directory record signature not found\..*\)$/]);
+    await expectInvalid('not a zip', dir, 'demo-1.0-py3-none-any.whl', [
+      /not a valid zip archive \(End of central directory record signature not found\..*\)$/,
+    ]);
   });
 
   it('2. a wheel without METADATA', async () => {
@@ -235,7 +237,9 @@ describe.concurrent('bad archives: exit 3, one line naming the file, nothing sen
       extra: [{ name: 'demo-1.0.dist-info/METADATA', data: { repeat: 'a', times: 20 * 1024 * 1024 } }],
     });
     expect(readFileSync(path).length).toBeLessThan(100 * 1024);
-    await expectInvalid('zip bomb', dir, 'demo-1.0-py3-none-any.whl', [`demo-1.0.dist-info/METADATA is 20971520 bytes, over the ${LIMIT}-byte limit for metadata`]);
+    await expectInvalid('zip bomb', dir, 'demo-1.0-py3-none-any.whl', [
+      `demo-1.0.dist-info/METADATA is 20971520 bytes, over the ${LIMIT}-byte limit for metadata`,
+    ]);
   });
 
   it('10. a zip bomb whose headers lie about the size (stopped while inflating)', async () => {
@@ -252,7 +256,9 @@ describe.concurrent('bad archives: exit 3, one line naming the file, nothing sen
         'open(p,"wb").write(b)',
       [path],
     );
-    await expectInvalid('lying zip bomb', dir, 'demo-1.0-py3-none-any.whl', [/cannot read demo-1\.0\.dist-info\/METADATA \(too many bytes in the stream\. expected 1000\..*\)$/]);
+    await expectInvalid('lying zip bomb', dir, 'demo-1.0-py3-none-any.whl', [
+      /cannot read demo-1\.0\.dist-info\/METADATA \(too many bytes in the stream\. expected 1000\..*\)$/,
+    ]);
   });
 
   it('11. a gigantic PKG-INFO (~20 MB) in a tar', async () => {
@@ -297,7 +303,9 @@ describe.concurrent('bad archives: exit 3, one line naming the file, nothing sen
   it('15. a wheel with two .dist-info folders', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { extra: [{ name: 'other-2.0.dist-info/METADATA', data: meta('other', '2.0') }] });
-    await expectInvalid('two .dist-info', dir, 'demo-1.0-py3-none-any.whl', ['several .dist-info folders in the wheel (demo-1.0.dist-info, other-2.0.dist-info)']);
+    await expectInvalid('two .dist-info', dir, 'demo-1.0-py3-none-any.whl', [
+      'several .dist-info folders in the wheel (demo-1.0.dist-info, other-2.0.dist-info)',
+    ]);
   });
 
   it('16. a wheel whose .dist-info name disagrees with the file name', async () => {
@@ -312,14 +320,19 @@ describe.concurrent('bad archives: exit 3, one line naming the file, nothing sen
 describe.concurrent('bad metadata: exit 3, one line naming the file and the field, nothing sent', CONCURRENT, () => {
   it('17. non-UTF-8 METADATA (Latin-1)', async () => {
     const dir = folder();
-    writeWheel(dir, 'demo-1.0-py3-none-any.whl', { omitMetadata: true, extra: [{ name: 'demo-1.0.dist-info/METADATA', data: Buffer.from(meta('demo', '1.0', { extra: [['Author', 'José']] }), 'latin1') }] });
+    writeWheel(dir, 'demo-1.0-py3-none-any.whl', {
+      omitMetadata: true,
+      extra: [{ name: 'demo-1.0.dist-info/METADATA', data: Buffer.from(meta('demo', '1.0', { extra: [['Author', 'José']] }), 'latin1') }],
+    });
     await expectInvalid('non-UTF-8 METADATA', dir, 'demo-1.0-py3-none-any.whl', ['demo-1.0.dist-info/METADATA is not valid UTF-8']);
   });
 
   it('18. a NUL byte in a field', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { override: { Summary: 'A test\u0000project' } }) });
-    await expectInvalid('NUL byte', dir, 'demo-1.0-py3-none-any.whl', ["demo-1.0.dist-info/METADATA: field 'Summary' contains a control character (NUL or similar)"]);
+    await expectInvalid('NUL byte', dir, 'demo-1.0-py3-none-any.whl', [
+      "demo-1.0.dist-info/METADATA: field 'Summary' contains a control character (NUL or similar)",
+    ]);
   });
 
   it('19. Metadata-Version 2.0 (never a real version; refused by packaging)', async () => {
@@ -339,19 +352,29 @@ describe.concurrent('bad metadata: exit 3, one line naming the file and the fiel
   it('21. an invalid PEP 440 version in the metadata', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { override: { Version: '1.0-banana' } }) });
-    await expectInvalid('invalid version', dir, 'demo-1.0-py3-none-any.whl', ["demo-1.0.dist-info/METADATA: '1.0-banana' is an invalid value for Version (not PEP 440)"]);
+    await expectInvalid('invalid version', dir, 'demo-1.0-py3-none-any.whl', [
+      "demo-1.0.dist-info/METADATA: '1.0-banana' is an invalid value for Version (not PEP 440)",
+    ]);
   });
 
   it('22. a Description-Content-Type with a charset other than UTF-8: refused by PyPI alone, so Gitea gets it', async () => {
     const dir = folder();
-    writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { override: { 'Description-Content-Type': 'text/markdown; charset=latin-1' } }) });
-    await expectPypiOnly(dir, 'demo-1.0-py3-none-any.whl', /'text\/markdown; charset=latin-1' is an invalid value for Description-Content-Type \(charset must be UTF-8\)/);
+    writeWheel(dir, 'demo-1.0-py3-none-any.whl', {
+      metadata: meta('demo', '1.0', { override: { 'Description-Content-Type': 'text/markdown; charset=latin-1' } }),
+    });
+    await expectPypiOnly(
+      dir,
+      'demo-1.0-py3-none-any.whl',
+      /'text\/markdown; charset=latin-1' is an invalid value for Description-Content-Type \(charset must be UTF-8\)/,
+    );
   });
 
   it('23. a Requires-Dist that is not PEP 508', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { extra: [['Requires-Dist', 'requests >=> 2.0']] }) });
-    await expectInvalid('Requires-Dist not PEP 508', dir, 'demo-1.0-py3-none-any.whl', [/demo-1\.0\.dist-info\/METADATA: 'requests >=> 2\.0' is an invalid value for Requires-Dist \(not PEP 508: expected .+\)$/]);
+    await expectInvalid('Requires-Dist not PEP 508', dir, 'demo-1.0-py3-none-any.whl', [
+      /demo-1\.0\.dist-info\/METADATA: 'requests >=> 2\.0' is an invalid value for Requires-Dist \(not PEP 508: expected .+\)$/,
+    ]);
   });
 });
 
@@ -424,7 +447,11 @@ describe.concurrent('an unreadable file (run as an unprivileged user: root reads
   });
 
   (reason === undefined ? it : it.skip)(`30. an unreadable sdist (mode 000): named, says permission denied${skipped}`, async () => {
-    await unreadable('unreadable sdist', 'molecule_demo_hatch-2.0.0rc1.tar.gz', /cannot read the (file|\.tar\.gz archive) \(EACCES(: permission denied, open '.*')?\)$/);
+    await unreadable(
+      'unreadable sdist',
+      'molecule_demo_hatch-2.0.0rc1.tar.gz',
+      /cannot read the (file|\.tar\.gz archive) \(EACCES(: permission denied, open '.*')?\)$/,
+    );
   });
 });
 
@@ -435,8 +462,18 @@ describe('valid but unusual inputs: published', () => {
     expect(r.code, context).toBe(0);
     expect(errorLines(r.stderr), context).toEqual([]);
     expect(r.stderr).not.toMatch(STACK_TRACE);
-    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...files].sort());
-    expect(pypi.files().map((f) => f.filename).sort()).toEqual([...files].sort());
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...files].sort());
+    expect(
+      pypi
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...files].sort());
   }
 
   it('a 10,000-line Markdown description: published, in under 5 s', async () => {
@@ -446,7 +483,9 @@ describe('valid but unusual inputs: published', () => {
       lines.push(i % 50 === 0 ? `## Section ${i / 50}` : `- item ${i}: some *emphasis*, \`code\` and a [link](https://example.com/${i})`);
     }
     const body = `${lines.join('\n')}\n`;
-    writeWheel(dir, 'longdesc-1.0-py3-none-any.whl', { metadata: meta('longdesc', '1.0', { override: { 'Description-Content-Type': 'text/markdown' }, body }) });
+    writeWheel(dir, 'longdesc-1.0-py3-none-any.whl', {
+      metadata: meta('longdesc', '1.0', { override: { 'Description-Content-Type': 'text/markdown' }, body }),
+    });
     await withRegistries(async (registries) => {
       const r = await publishRun(registries, [dir]);
       expectPublished(registries, r, [GOOD_WHEEL, 'longdesc-1.0-py3-none-any.whl']);

@@ -1,17 +1,14 @@
 /**
  * Configuration as a maintainer uses it, end to end: pyproject.toml targets and settings with their
  * precedence, --only for finishing a release on one registry, and .pypirc with --repository.
- * In-process runs of the CLI (main() with its own io, cwd and HOME), except where the files are found
- * relative to the project folder (`dist/`): the built CLI runs there instead, because inspection and
- * upload open each file by its path relative to io.cwd from the process's own working directory
- * (inspectSet in src/prepare.ts, attachAttestations, the upload stream), which in-process is the
- * repository's. Switch those to runMain once the paths are resolved against io.cwd.
+ * In-process runs of the CLI (main() with its own io, cwd and HOME): relative paths (`dist/`, the
+ * summary, .pypirc) are the project folder's, not the test process's.
  */
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, giteaEnv, runCli } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
@@ -60,7 +57,7 @@ upload-url = "${mirror.uploadUrl}"
 password-env = "MIRROR_TOKEN"
 policy = "best-effort"
 `);
-    const r = await runCli([], { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', MIRROR_TOKEN: 'wrong' }) });
+    const r = await runMain([], { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', MIRROR_TOKEN: 'wrong' }) });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success', mirror: 'failed_http_403' });
     expect(gitea.files()).toHaveLength(2);
@@ -74,8 +71,10 @@ policy = "best-effort"
       const gitea = await startGiteaRegistry();
       open.push(gitea);
       gitea.injectFault({ kind: 'status', status: 503 });
-      const dir = await workdir(`[tool.molecule-publish]\ngitea-url = "${gitea.url}"\ngitea-owner = "${gitea.owner}"\npypi = false\nretries = 0\nretry-delay = 0.01\n`);
-      return (await runCli(args, { cwd: dir, env: giteaEnv(env) })).code;
+      const dir = await workdir(
+        `[tool.molecule-publish]\ngitea-url = "${gitea.url}"\ngitea-owner = "${gitea.owner}"\npypi = false\nretries = 0\nretry-delay = 0.01\n`,
+      );
+      return (await runMain(args, { cwd: dir, env: giteaEnv(env) })).code;
     };
     expect(await run([])).toBe(1); // the file says no retries: the one 503 fails the run
     expect(await run([], { MOLECULE_PUBLISH_RETRIES: '1' })).toBe(0); // the environment beats the file
@@ -101,13 +100,13 @@ describe('--only', () => {
     const dir = await workdir();
     const args = ['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--retry-delay', '0.01', '--retries', '0', 'dist'];
     pypi.injectFault({ kind: 'status', status: 503, always: true });
-    const first = await runCli(args, { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    const first = await runMain(args, { cwd: dir, env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(first.code).toBe(0);
     expect(parseSummary(first.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'failed_http_503' });
     pypi.clearFaults();
     const giteaRequests = gitea.requests.length;
     // The outage is over: PyPI only, and now it must succeed (no Gitea credentials needed).
-    const r = await runCli([...args, '--only', 'pypi'], { cwd: dir, env: { PYPI_TOKEN: 'pypi-test-token' } });
+    const r = await runMain([...args, '--only', 'pypi'], { cwd: dir, env: { PYPI_TOKEN: 'pypi-test-token' } });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets).toEqual({ PyPI: 'success' });
     expect(r.stdout).toContain('| PyPI | 127.0.0.1');
@@ -125,7 +124,7 @@ describe('.pypirc and --repository', () => {
     const dir = await workdir();
     const home = await mkdtemp(join(tmpdir(), 'home-'));
     await writeFile(join(home, '.pypirc'), `[distutils]\nindex-servers =\n    company\n\n[company]\nrepository = ${gitea.uploadUrl}\nusername = publisher\n`);
-    const r = await runCli(['-r', 'company', 'dist'], { cwd: dir, env: { HOME: home, TWINE_PASSWORD: 'gitea-test-token' } });
+    const r = await runMain(['-r', 'company', 'dist'], { cwd: dir, env: { HOME: home, TWINE_PASSWORD: 'gitea-test-token' } });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets).toEqual({ company: 'success' });
     expect(gitea.files()).toHaveLength(2);

@@ -37,7 +37,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'molecule-faults-'));
   for (const f of [WHEEL, SDIST]) {
     await copyFile(join(FIXTURES, f), join(dir, f));
-    localSha.set(f, createHash('sha256').update(await readFile(join(dir, f))).digest('hex'));
+    localSha.set(
+      f,
+      createHash('sha256')
+        .update(await readFile(join(dir, f)))
+        .digest('hex'),
+    );
   }
 });
 
@@ -133,14 +138,16 @@ const raw =
     return { url: s.side === 'gitea' ? proxy.url : `${proxy.url}/legacy/`, uploads: () => proxy.uploads };
   };
 
-const HTML_PAGE = '<!DOCTYPE html>\n<html>\n<head><title>Sign in - Corporate SSO</title></head>\n<body>\n<h1>Please sign in</h1>\n<form>…</form>\n</body>\n</html>\n';
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+const HTML_PAGE =
+  '<!DOCTYPE html>\n<html>\n<head><title>Sign in - Corporate SSO</title></head>\n<body>\n<h1>Please sign in</h1>\n<form>…</form>\n</body>\n</html>\n';
+const NGINX_502 =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 function cases(side: Side): Case[] {
   const list: Case[] = [
     {
       name: 'connection refused (nothing listens on the port)',
-      arrange: async (s) => {
+      arrange: async (_s) => {
         const closed = side === 'gitea' ? await startGiteaRegistry() : await startPypiRegistry();
         const url = side === 'gitea' ? closed.url : (closed as PypiRegistry).uploadUrl;
         await closed.close();
@@ -227,7 +234,12 @@ function cases(side: Side): Case[] {
     list.push({
       name: `HTTP ${status} redirect (never followed)`,
       arrange: fault({ kind: 'redirect', status }),
-      expected: fails(`failed_http_${status}`, new RegExp(`redirected \\(HTTP ${status}\\) to http://127\\.0\\.0\\.1:\\d+/redirected/\\S+; uploads never follow redirects$`), 1, 1),
+      expected: fails(
+        `failed_http_${status}`,
+        new RegExp(`redirected \\(HTTP ${status}\\) to http://127\\.0\\.0\\.1:\\d+/redirected/\\S+; uploads never follow redirects$`),
+        1,
+        1,
+      ),
     });
   }
   // A 200 with an HTML page (a login portal, a proxy's error page) did not store anything.

@@ -59,6 +59,11 @@ describe.each([
     const again = await runMain(args, { env });
     expect(again.code, again.stderr).toBe(0);
     expect(parseSummary(again.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success' });
-    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...FILES].sort());
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...FILES].sort());
   });
 });

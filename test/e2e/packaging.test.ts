@@ -22,7 +22,7 @@ describe('npm package', () => {
     expect(paths).toContain('bin/molecule-publish.js');
     expect(paths).toContain('build/cli/run.js');
     expect(paths.filter((p) => !/^(bin\/|build\/|package\.json$|README\.md$|LICENSE)/.test(p))).toEqual([]);
-    expect(paths.some((p) => p.endsWith('.map') || p.startsWith('build/') === false && p.endsWith('.ts'))).toBe(false);
+    expect(paths.some((p) => p.endsWith('.map') || (p.startsWith('build/') === false && p.endsWith('.ts')))).toBe(false);
 
     const app = await mkdtemp(join(tmpdir(), 'molecule-app-'));
     await run('npm', ['init', '-y'], { cwd: app });
@@ -42,16 +42,41 @@ describe('npm package', () => {
         'console.log(JSON.stringify({ passed: report.passed, verdict: report.files[0].verdict, publish: typeof publish, rehearse: typeof rehearse, VERSION }));\n',
     );
     const used = await run(process.execPath, ['use.mjs', wheel], { cwd: app });
-    expect(JSON.parse(used.stdout)).toEqual({ passed: 1, verdict: 'PASSED', publish: 'function', rehearse: 'function', VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(JSON.parse(used.stdout)).toEqual({
+      passed: 1,
+      verdict: 'PASSED',
+      publish: 'function',
+      rehearse: 'function',
+      VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
     // ...with its declarations: a strict TypeScript consumer compiles against the installed package.
     await writeFile(
       join(app, 'use.ts'),
       "import { publish, check, type PublishReport, type CheckReport } from 'molecule-publish';\n" +
-        "export async function go(): Promise<[PublishReport, CheckReport]> {\n" +
+        'export async function go(): Promise<[PublishReport, CheckReport]> {\n' +
         "  return [await publish({ paths: ['dist/'], giteaUrl: 'https://git.example.com', giteaOwner: 'me', dryRun: true }), await check(['dist/'])];\n" +
         '}\n',
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'use.ts'], { cwd: app });
+    await run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(ROOT, 'node_modules', '@types'),
+        'use.ts',
+      ],
+      { cwd: app },
+    );
   }, 400_000);
 });

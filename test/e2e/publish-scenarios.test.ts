@@ -35,11 +35,7 @@ function targetArgs(gitea: GiteaRegistry, pypiUrl: string | undefined): string[]
   return pypiUrl ? [...args, '--pypi-url', pypiUrl] : [...args, '--no-pypi'];
 }
 
-const THREE = [
-  'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl',
-  'molecule_demo_setuptools-1.0.0-py3-none-any.whl',
-  'molecule_demo_hatch-2.0.0rc1.tar.gz',
-];
+const THREE = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_setuptools-1.0.0-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
 
 /** A folder with some fixtures copied in. */
 async function distWith(files: readonly string[]): Promise<string> {
@@ -52,7 +48,12 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function publish(dist: string, gitea: GiteaRegistry, pypi: PypiRegistry | undefined, env: Record<string, string | undefined>): Promise<CliResult & ReturnType<typeof parseSummary>> {
+async function publish(
+  dist: string,
+  gitea: GiteaRegistry,
+  pypi: PypiRegistry | undefined,
+  env: Record<string, string | undefined>,
+): Promise<CliResult & ReturnType<typeof parseSummary>> {
   const r = await runMain([...targetArgs(gitea, pypi?.uploadUrl), dist], { env });
   return { ...r, ...parseSummary(r.stdout) };
 }
@@ -64,10 +65,18 @@ describe('publishing', () => {
     const r = await publish(FIXTURES, gitea, pypi, giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.targets).toEqual({ Gitea: 'success', PyPI: 'success' });
-    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...all].sort());
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...all].sort());
     for (const f of gitea.files()) expect(f.sha256).toBe(sha256(await readFile(join(FIXTURES, f.filename))));
     // PyPI: what it refuses is skipped with the reason, everything else is there.
-    const skipped = Object.entries(r.files).filter(([, s]) => s.PyPI === 'skipped_unsupported').map(([f]) => f).sort();
+    const skipped = Object.entries(r.files)
+      .filter(([, s]) => s.PyPI === 'skipped_unsupported')
+      .map(([f]) => f)
+      .sort();
     expect(skipped).toEqual([
       'My.Weird_Name-0.3.post1.tar.gz',
       'molecule-demo-setuptools-1.0.0.tar.gz',
@@ -75,17 +84,45 @@ describe('publishing', () => {
       'molecule_demo_local-1.0.0+local.1-py3-none-any.whl',
       'molecule_demo_local-1.0.0+local.1.tar.gz',
     ]);
-    expect(pypi.files().map((f) => f.filename).sort()).toEqual(all.filter((f) => !skipped.includes(f)).sort());
+    expect(
+      pypi
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual(all.filter((f) => !skipped.includes(f)).sort());
     expect(pypi.uploads().every((u) => u.status === 200)).toBe(true);
     expect(r.summary).toContain('Published 13 file(s) to Gitea');
 
     if (!pipAvailable) return;
     const dest = await mkdtemp(join(tmpdir(), 'pip-'));
     const home = await mkdtemp(join(tmpdir(), 'pip-home-'));
-    const requirements = ['molecule-demo-setuptools==1.0.0', 'molecule_demo_hatch==2.0.0rc1', 'My.Weird_Name==0.3.post1', 'molecule-demo-zip==0.1.0', 'molecule-demo-local==1.0.0+local.1', 'molecule-demo-meta23==0.1.0', 'molecule-demo-meta24==0.2.0'];
+    const requirements = [
+      'molecule-demo-setuptools==1.0.0',
+      'molecule_demo_hatch==2.0.0rc1',
+      'My.Weird_Name==0.3.post1',
+      'molecule-demo-zip==0.1.0',
+      'molecule-demo-local==1.0.0+local.1',
+      'molecule-demo-meta23==0.1.0',
+      'molecule-demo-meta24==0.2.0',
+    ];
     await promisify(execFile)(
       PYTHON,
-      ['-m', 'pip', 'download', '--isolated', '--no-cache-dir', '--disable-pip-version-check', '--no-deps', '--only-binary', ':all:', '--index-url', gitea.indexUrl, '-d', dest, ...requirements],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--isolated',
+        '--no-cache-dir',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--only-binary',
+        ':all:',
+        '--index-url',
+        gitea.indexUrl,
+        '-d',
+        dest,
+        ...requirements,
+      ],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, PIP_CONFIG_FILE: '/dev/null' }, timeout: 120_000 },
     );
     const downloaded = (await readdir(dest)).sort();
@@ -140,7 +177,12 @@ describe('publishing', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.targets).toEqual({ Gitea: 'success' });
     expect(gitea.uploads()).toHaveLength(5);
-    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...THREE].sort());
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...THREE].sort());
     expect(r.stderr).toMatch(/HTTP 503; retrying in/);
   });
 
@@ -156,7 +198,12 @@ describe('publishing', () => {
 
   it('8a. Gitea 401 for wrong credentials: exit 1 with the credentials hint, PyPI not attempted', async () => {
     const { gitea, pypi } = await registries();
-    const r = await publish(await distWith(THREE), gitea, pypi, giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'wrong-token', PYPI_TOKEN: 'pypi-test-token' }));
+    const r = await publish(
+      await distWith(THREE),
+      gitea,
+      pypi,
+      giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'wrong-token', PYPI_TOKEN: 'pypi-test-token' }),
+    );
     expect(r.code).toBe(1);
     expect(r.targets).toEqual({ Gitea: 'failed_http_401', PyPI: 'not_attempted' });
     expect(r.details.Gitea).toContain('Gitea rejected the credentials');
@@ -199,7 +246,12 @@ describe('publishing', () => {
     const r = await publish(await distWith(THREE), gitea, undefined, giteaEnv());
     expect(r.code, r.stderr).toBe(0);
     expect(r.files[first]).toEqual({ Gitea: 'already_present' });
-    expect(gitea.uploads().map((u) => u.fileName).sort()).toEqual(THREE.slice(1).sort());
+    expect(
+      gitea
+        .uploads()
+        .map((u) => u.fileName)
+        .sort(),
+    ).toEqual(THREE.slice(1).sort());
     expect(gitea.files()).toHaveLength(3);
   });
 

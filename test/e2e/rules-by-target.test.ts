@@ -63,9 +63,24 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
       env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(gitea.files().map((f) => f.filename).sort()).toEqual([...NORMAL, ...refused].sort());
-    expect(pypi.files().map((f) => f.filename).sort()).toEqual([...NORMAL].sort());
-    expect(pypi.uploads().map((u) => u.fileName).sort()).toEqual([...NORMAL].sort());
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...NORMAL, ...refused].sort());
+    expect(
+      pypi
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...NORMAL].sort());
+    expect(
+      pypi
+        .uploads()
+        .map((u) => u.fileName)
+        .sort(),
+    ).toEqual([...NORMAL].sort());
     const s = parseSummary(r.stdout);
     for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'uploaded', PyPI: 'skipped_unsupported' });
     // The log names each skipped file with its reason and fix.
@@ -78,9 +93,9 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     const { dir, refused } = await mixedSet();
     const set = await inspectSet([dir]);
     const env = { PYPI_TOKEN: 'pypi-test-token' };
-    const target = resolveTargets({ giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, env, { dryRun: true }).targets.find(
-      (t) => t.kind.label === 'PyPI',
-    );
+    const target = resolveTargets({ giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, env, {
+      dryRun: true,
+    }).targets.find((t) => t.kind.label === 'PyPI');
     if (!target) throw new Error('no PyPI target');
     const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
     const predicted = target.kind.refusals(artifacts);

@@ -30,8 +30,7 @@ const SECRET_VARS = ['MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN', 'PYPI_TOKEN', 'GITEA
 const FILES = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
 
 /** Registries whose valid tokens are the canaries (unless a scenario wants the canary refused). */
-const canaryGitea = (ownsOwner = true) =>
-  startGiteaRegistry({ users: { publisher: { token: GITEA_CANARY, scopes: ['write:package'], ownsOwner } } });
+const canaryGitea = (ownsOwner = true) => startGiteaRegistry({ users: { publisher: { token: GITEA_CANARY, scopes: ['write:package'], ownsOwner } } });
 const canaryPypi = () => startPypiRegistry({ tokens: { [PYPI_CANARY]: {} } });
 
 const bothTokens = { MOLECULE_PYPI_GITEA_PUBLISHER_USER: 'publisher', MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: GITEA_CANARY, PYPI_TOKEN: PYPI_CANARY };
@@ -409,7 +408,10 @@ async function canaryRun(mode: Mode, scenario: Scenario, run: Runner): Promise<v
       const first = maskLinesFirst(commands);
       expect(first.late, `${where}: ::add-mask:: after other output`).toEqual([]);
       expect([...first.masks].sort(), `${where}: ::add-mask:: lines`).toEqual([...wanted].sort());
-      expect(other.split('\n').filter((l) => l.startsWith('::add-mask::')), `${where}: masks on the other stream`).toEqual([]);
+      expect(
+        other.split('\n').filter((l) => l.startsWith('::add-mask::')),
+        `${where}: masks on the other stream`,
+      ).toEqual([]);
     }
     setup.check?.(results);
   } finally {

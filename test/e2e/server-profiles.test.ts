@@ -51,7 +51,12 @@ describe.each(GITEA_PROFILES)('against the %s profile', (profile) => {
     const first = await publish(g.url, g.owner, dir);
     expect(first.code, first.stderr).toBe(0);
     expect(first.files).toEqual({ [WHEEL]: { Gitea: 'uploaded' }, [SDIST]: { Gitea: 'uploaded' } });
-    expect(g.files().map((f) => f.filename).sort()).toEqual([SDIST, WHEEL].sort());
+    expect(
+      g
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([SDIST, WHEEL].sort());
 
     const uploads = g.uploads().length;
     const again = await publish(g.url, g.owner, dir);
@@ -85,7 +90,12 @@ describe.each(GITEA_PROFILES)('against the %s profile', (profile) => {
     const r = await publish(g.url, g.owner, await release());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/503/);
-    expect(g.files().map((f) => f.filename).sort()).toEqual([SDIST, WHEEL].sort());
+    expect(
+      g
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([SDIST, WHEEL].sort());
     expect(g.uploads().filter((u) => u.status === 201)).toHaveLength(2);
   });
 
@@ -102,7 +112,14 @@ describe.each(GITEA_PROFILES)('against the %s profile', (profile) => {
     const first = await publish(g.url, g.owner, dir);
     expect(first.code, first.stderr).toBe(0);
     expect(Object.values(first.files).map((f) => f.Gitea)).toEqual(['uploaded', 'uploaded', 'uploaded', 'uploaded']);
-    expect(new Set(g.files().filter((f) => f.filename.startsWith('demo_pkg')).map((f) => f.project))).toEqual(new Set(['demo-pkg']));
+    expect(
+      new Set(
+        g
+          .files()
+          .filter((f) => f.filename.startsWith('demo_pkg'))
+          .map((f) => f.project),
+      ),
+    ).toEqual(new Set(['demo-pkg']));
     // pip asks for the PEP 503 name; Gitea finds the package under it.
     expect((await fetch(`${g.indexUrl}demo-pkg/`)).status).toBe(200);
     const again = await publish(g.url, g.owner, dir);

@@ -62,7 +62,9 @@ describe('https with a private CA', () => {
     expect(r.code).toBe(1);
     const s = parseSummary(r.stdout);
     expect(s.targets.Gitea).toBe('failed_network');
-    expect(s.details.Gitea).toMatch(/TLS certificate not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
+    expect(s.details.Gitea).toMatch(
+      /TLS certificate not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/,
+    );
     expect(s.details.Gitea).toContain('--cert FILE');
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(gitea.uploads()).toHaveLength(0);
@@ -97,7 +99,9 @@ describe('https with a private CA', () => {
   });
 
   it('a --cert file that is not PEM is a usage error naming it', async () => {
-    const r = await runMain(['--gitea-url', 'https://g.example', '--gitea-owner', 'o', '--no-pypi', '--cert', join(FIXTURES, WHEEL), await dist()], { env: giteaEnv() });
+    const r = await runMain(['--gitea-url', 'https://g.example', '--gitea-owner', 'o', '--no-pypi', '--cert', join(FIXTURES, WHEEL), await dist()], {
+      env: giteaEnv(),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(FIXTURES, WHEEL)}: not a PEM file`);
   });

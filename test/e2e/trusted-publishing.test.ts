@@ -22,7 +22,12 @@ afterEach(async () => {
 });
 
 const REQUEST_TOKEN = 'actions-runtime-request-token-5e1';
-const CLAIMS = { repository: 'org/proj', workflow_ref: 'org/proj/.gitea/workflows/release.yml@refs/tags/v1.0', ref: 'refs/tags/v1.0', sub: 'repo:org/proj:ref:refs/tags/v1.0' };
+const CLAIMS = {
+  repository: 'org/proj',
+  workflow_ref: 'org/proj/.gitea/workflows/release.yml@refs/tags/v1.0',
+  ref: 'refs/tags/v1.0',
+  sub: 'repo:org/proj:ref:refs/tags/v1.0',
+};
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -73,9 +78,19 @@ describe('Trusted Publishing', () => {
     const r = await runMain(args, { env });
     expect(r.code, r.stderr).toBe(0);
     expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'success' });
-    expect(pypi.files().map((f) => f.filename).sort()).toEqual([SDIST, WHEEL].sort());
+    expect(
+      pypi
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([SDIST, WHEEL].sort());
     expect(mints(pypi)).toBe(1);
-    expect(pypi.uploads().find((u) => u.fileName === WHEEL)?.fields?.some(([n]) => n === 'attestations')).toBe(true);
+    expect(
+      pypi
+        .uploads()
+        .find((u) => u.fileName === WHEEL)
+        ?.fields?.some(([n]) => n === 'attestations'),
+    ).toBe(true);
     const minted = /^::add-mask::(pypi-minted-\w+)$/m.exec(r.stdout)?.[1] ?? '';
     expect(minted).not.toBe('');
     const everything = r.stdout.replace(/^::add-mask::.*$/gm, '') + r.stderr + r.summary;
@@ -91,7 +106,9 @@ describe('Trusted Publishing', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = parseSummary(r.stdout);
     expect(s.targets).toEqual({ Gitea: 'success', PyPI: 'failed_http_422' });
-    expect(s.details.PyPI).toContain('Trusted Publishing failed: PyPI refused the OIDC token (HTTP 422: invalid-publisher: valid token, but no corresponding publisher');
+    expect(s.details.PyPI).toContain(
+      'Trusted Publishing failed: PyPI refused the OIDC token (HTTP 422: invalid-publisher: valid token, but no corresponding publisher',
+    );
     expect(s.details.PyPI).toContain('repository=org/proj');
     expect(s.details.PyPI).toContain('workflow_ref=org/proj/.gitea/workflows/release.yml@refs/tags/v1.0');
     expect(pypi.uploads()).toHaveLength(0);

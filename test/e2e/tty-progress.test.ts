@@ -83,7 +83,11 @@ function runInPty(args: string[], env: Record<string, string | undefined>, timeo
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   const command = `stty cols 120 rows 40 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT, ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(SCRIPT, ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -119,7 +123,12 @@ describe.concurrent('on a terminal (pseudo-terminal, CI unset)', { timeout: 60_0
     await withGitea(async (gitea) => {
       const r = await runInPty([...target(gitea), bigDist], giteaEnv());
       expect(r.code, r.output).toBe(0);
-      expect(gitea.files().map((f) => f.filename).sort()).toEqual([BIG, SMALL]);
+      expect(
+        gitea
+          .files()
+          .map((f) => f.filename)
+          .sort(),
+      ).toEqual([BIG, SMALL]);
       expect(r.output).toMatch(BAR_COLOUR);
       for (const f of [SMALL, BIG]) expect(r.output).toMatch(new RegExp(`${f.replace(/[.+]/g, '\\$&')} \\[[\\u2588\\u2591]+\\] 100%`));
       expect(r.output).toContain('12 MiB');

@@ -127,7 +127,11 @@ describe.concurrent('server answers', () => {
 
   it("a proxy's 413 with an HTML page: one line about the size limit", async () => {
     const g = await gitea();
-    g.injectFault({ kind: 'status', status: 413, body: '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>' });
+    g.injectFault({
+      kind: 'status',
+      status: 413,
+      body: '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>',
+    });
     const r = await run(g);
     expect(r.code).toBe(1);
     expect(r.targets.Gitea).toBe('failed_http_413');

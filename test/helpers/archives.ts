@@ -30,7 +30,7 @@ export interface TarEntrySpec {
   linkname?: string;
 }
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import base64, io, json, sys, tarfile, warnings, zipfile
 warnings.simplefilter("ignore")  # zipfile warns about the duplicate names we make on purpose
 spec = json.load(sys.stdin)

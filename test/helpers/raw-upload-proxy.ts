@@ -37,14 +37,15 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   });
 }
 
-function forward(upstream: URL, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; reason: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function forward(
+  upstream: URL,
+  req: http.IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; reason: string; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, host: upstream.host };
     const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) => {
-      readAll(res).then(
-        (b) => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', headers: res.headers, body: b }),
-        reject,
-      );
+      readAll(res).then((b) => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', headers: res.headers, body: b }), reject);
     });
     out.on('error', reject);
     out.end(body);

@@ -32,7 +32,7 @@ export function parseSummary(markdown: string): SummaryTables {
       out.details[row[0] ?? ''] = row[7] ?? '';
     } else if (header[0] === 'File') {
       const statuses: Record<string, string> = {};
-      header.slice(5).forEach((label, i) => (statuses[label] = row[5 + i] ?? ''));
+      for (const [i, label] of header.slice(5).entries()) statuses[label] = row[5 + i] ?? '';
       out.files[row[0] ?? ''] = statuses;
     }
   }

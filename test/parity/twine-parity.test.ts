@@ -75,9 +75,18 @@ const DELIBERATE_DIFFERENCES: readonly Difference[] = [
   {
     what: 'keywords',
     twine402: 'the raw Keywords header (`fixture,molecule,demo`)',
-    ours: "twine 7's `\", \".join()` of packaging's comma split (`fixture, molecule, demo`)",
+    ours: 'twine 7\'s `", ".join()` of packaging\'s comma split (`fixture, molecule, demo`)',
     why: 'twine 7 sends the parsed list joined with ", " (§2.2 row keywords / project_urls).',
-    apply: (fields) => fields.map(([name, value]) => [name, name === 'keywords' ? value.split(',').map((k) => k.trim()).join(', ') : value]),
+    apply: (fields) =>
+      fields.map(([name, value]) => [
+        name,
+        name === 'keywords'
+          ? value
+              .split(',')
+              .map((k) => k.trim())
+              .join(', ')
+          : value,
+      ]),
   },
   {
     what: 'digests',
@@ -304,7 +313,7 @@ const QUIRKS: Quirk[] = [
     file: 'quirk_wheel_desc-1.0-py3-none-any.whl',
     metadata: `${QUIRK_BASE}${LEGACY_DESCRIPTION}`,
     why:
-      'A wheel whose description is a legacy Description header (no body): twine 4.0.2 takes a wheel\'s description from the ' +
+      "A wheel whose description is a legacy Description header (no body): twine 4.0.2 takes a wheel's description from the " +
       'message body only (twine/wheel.py) and sends it empty; we send the header, dedented (twine 7 sends it raw).',
     residue: { twine402: [], ours: [['description', 'Title\n=====\n\nText.']] },
   },
@@ -383,11 +392,7 @@ describe.skipIf(!twineVersion)(`twine parity: our upload form vs the form twine 
     generated = writeGeneratedCases();
     const quirks = writeQuirkCases();
     // twine reads every file before uploading any, so one call per group; the unreadable ones alone.
-    const runs = [
-      await twineUpload(READABLE_FIXTURES.map((f) => join(FIXTURES_DIST, f))),
-      await twineUpload(generated),
-      await twineUpload(quirks),
-    ];
+    const runs = [await twineUpload(READABLE_FIXTURES.map((f) => join(FIXTURES_DIST, f))), await twineUpload(generated), await twineUpload(quirks)];
     for (const run of runs) expect(run, 'twine upload failed').toMatchObject({ code: 0 });
     for (const file of UNREADABLE_BY_TWINE_402) unreadable.set(file, await twineUpload([join(FIXTURES_DIST, file)]));
   }, 90_000);
@@ -466,11 +471,46 @@ describe.skipIf(!twineVersion)(`twine parity: our upload form vs the form twine 
 
     // The metadata form names of spec §1.2 plus the upload fields.
     const SPEC_FIELDS = new Set([
-      ':action', 'protocol_version', 'filetype', 'pyversion', 'comment', 'md5_digest', 'sha256_digest', 'blake2_256_digest',
-      'metadata_version', 'name', 'version', 'summary', 'description', 'description_content_type', 'home_page', 'download_url',
-      'author', 'author_email', 'maintainer', 'maintainer_email', 'license', 'license_expression', 'requires_python', 'keywords',
-      'classifiers', 'platform', 'supported_platform', 'requires_dist', 'provides_dist', 'obsoletes_dist', 'requires_external',
-      'requires', 'provides', 'obsoletes', 'provides_extra', 'project_urls', 'dynamic', 'license_file', 'import_name', 'import_namespace',
+      ':action',
+      'protocol_version',
+      'filetype',
+      'pyversion',
+      'comment',
+      'md5_digest',
+      'sha256_digest',
+      'blake2_256_digest',
+      'metadata_version',
+      'name',
+      'version',
+      'summary',
+      'description',
+      'description_content_type',
+      'home_page',
+      'download_url',
+      'author',
+      'author_email',
+      'maintainer',
+      'maintainer_email',
+      'license',
+      'license_expression',
+      'requires_python',
+      'keywords',
+      'classifiers',
+      'platform',
+      'supported_platform',
+      'requires_dist',
+      'provides_dist',
+      'obsoletes_dist',
+      'requires_external',
+      'requires',
+      'provides',
+      'obsoletes',
+      'provides_extra',
+      'project_urls',
+      'dynamic',
+      'license_file',
+      'import_name',
+      'import_namespace',
     ]);
 
     async function formOf(file: string): Promise<FormField[]> {

@@ -44,7 +44,14 @@ describe('Gitea double: upload', () => {
     expect(res.statusText).toBe('Created');
     expect(text).toBe('');
     expect(g.files()).toEqual([
-      { filename: wheel.filename, project: 'demo-pkg', version: '1.0.0', sha256: sha256Hex(wheel.content), size: wheel.content.length, requiresPython: '>=3.8' },
+      {
+        filename: wheel.filename,
+        project: 'demo-pkg',
+        version: '1.0.0',
+        sha256: sha256Hex(wheel.content),
+        size: wheel.content.length,
+        requiresPython: '>=3.8',
+      },
     ]);
     expect(g.fileContent(wheel.filename)?.equals(wheel.content)).toBe(true);
     const [up] = g.uploads();
@@ -92,7 +99,11 @@ describe('Gitea double: upload', () => {
     const g = await start();
     const noFile = await post(g.uploadUrl, { fields: form(wheel).fields }, AUTH);
     expect([noFile.res.status, noFile.text]).toEqual([400, 'http: no such file']);
-    const notMultipart = await fetch(g.uploadUrl, { method: 'POST', body: 'name=x', headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' } });
+    const notMultipart = await fetch(g.uploadUrl, {
+      method: 'POST',
+      body: 'name=x',
+      headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([notMultipart.status, await notMultipart.text()]).toEqual([400, "request Content-Type isn't multipart/form-data"]);
     const badBoth = await post(g.uploadUrl, form(wheel, { sha256_digest: '0'.repeat(64), name: '-bad-' }), AUTH);
     expect([badBoth.res.status, badBoth.text]).toEqual([400, 'hash mismatch']);
@@ -100,7 +111,13 @@ describe('Gitea double: upload', () => {
     expect(noDigest.text).toBe('hash mismatch');
     const upper = await post(g.uploadUrl, form(wheel, { sha256_digest: sha256Hex(wheel.content).toUpperCase() }), AUTH);
     expect(upper.res.status).toBe(201);
-    for (const [name, version] of [['-test-name', '1.0'], ['test!name', '1.0'], ['demo', '1.0RC1'], ['demo', '1.0.0-alpha.beta'], ['demo', 'a1.0.1']]) {
+    for (const [name, version] of [
+      ['-test-name', '1.0'],
+      ['test!name', '1.0'],
+      ['demo', '1.0RC1'],
+      ['demo', '1.0.0-alpha.beta'],
+      ['demo', 'a1.0.1'],
+    ]) {
       const r = await post(g.uploadUrl, form(wheel, { name: name ?? '', version: version ?? '' }), AUTH);
       expect([r.res.status, r.text], `${name} ${version}`).toEqual([400, 'invalid name or version']);
     }
@@ -432,10 +449,18 @@ describe('Gitea double: server profiles', () => {
     const head = '<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Links for demo-pkg</title>\n\t</head>\n\t<body>';
     const tail = '\n\t\t\t\n\t\t\n\t</body>\n</html>\n';
     const hash = sha256Hex(Buffer.from('x'));
-    expect(await page('1.17')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br/>${tail}`);
-    expect(await page('1.19')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
-    expect(await page('1.22')).toBe(`${head}<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
-    expect(await page('forgejo')).toBe(`${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`);
+    expect(await page('1.17')).toBe(
+      `${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br/>${tail}`,
+    );
+    expect(await page('1.19')).toBe(
+      `${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256-${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`,
+    );
+    expect(await page('1.22')).toBe(
+      `${head}<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`,
+    );
+    expect(await page('forgejo')).toBe(
+      `${head}\n\t\t<h1>Links for demo-pkg</h1>\n\t\t\n\t\t\t\n\t\t\t\n\t\t\t\t<a href="URL#sha256=${hash}">demo_pkg-1.0.tar.gz</a><br>${tail}`,
+    );
   });
 
   it('1.17–1.18: no token scopes, no limits, and an anonymous /api/v1 file listing', async () => {

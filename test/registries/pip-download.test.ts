@@ -23,7 +23,20 @@ async function pipDownload(indexUrl: string, dest: string): Promise<{ stdout: st
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dest, PIP_CONFIG_FILE: '/dev/null', NO_PROXY: '*', no_proxy: '*' };
   return promisify(execFile)(
     PYTHON,
-    ['-m', 'pip', 'download', '--isolated', '--no-cache-dir', '--disable-pip-version-check', '--no-deps', '--index-url', indexUrl, 'demo-pkg==1.0.0', '-d', dest],
+    [
+      '-m',
+      'pip',
+      'download',
+      '--isolated',
+      '--no-cache-dir',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--index-url',
+      indexUrl,
+      'demo-pkg==1.0.0',
+      '-d',
+      dest,
+    ],
     { env, timeout: 60_000 },
   );
 }

@@ -175,11 +175,17 @@ describe('PyPI double: upload', () => {
       [{ filetype: null }, 'Invalid value for filetype. Error: This field is required.'],
       [{ filetype: 'bdist_egg' }, 'Invalid value for filetype. Error: Use a known file type.'],
       [{ pyversion: '' }, 'Invalid value for pyversion. Error: Python version is required for binary distribution uploads.'],
-      [{ name: '-demo' }, `'-demo' is an invalid value for Name. Error: Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'. ${cm}`],
+      [
+        { name: '-demo' },
+        `'-demo' is an invalid value for Name. Error: Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'. ${cm}`,
+      ],
       [{ name: null }, `'' is an invalid value for Name. Error: This field is required. ${cm}`],
       [{ metadata_version: '2.0' }, `'2.0' is not a valid metadata version. ${cm}`],
       [{ version: 'one' }, `'one' is invalid for 'version'. ${cm}`],
-      [{ version: '1.0+local.7' }, "The use of local versions in '1.0+local.7' is not allowed. See https://packaging.python.org/en/latest/specifications/version-specifiers/#local-version-identifiers for more information."],
+      [
+        { version: '1.0+local.7' },
+        "The use of local versions in '1.0+local.7' is not allowed. See https://packaging.python.org/en/latest/specifications/version-specifiers/#local-version-identifiers for more information.",
+      ],
       [{ summary: 'UNKNOWN', version: 'UNKNOWN' }, `'version' is a required field. ${cm}`],
     ];
     for (const [overrides, message] of cases) expect(await attempt(p.uploadUrl, form(wheel, overrides)), JSON.stringify(overrides)).toEqual([400, message]);
@@ -198,10 +204,13 @@ describe('PyPI double: upload', () => {
     expect(await attempt(p.uploadUrl, form(sdist))).toEqual([200, 'OK']);
     const second = buildSdist({ name: 'demo-pkg', version: '1.0' });
     expect(await attempt(p.uploadUrl, form(second, {}, { name: 'demo-pkg', version: '1.0' }))).toEqual([400, 'Only one sdist may be uploaded per release.']);
-    const zipSdist = { filename: 'demo_pkg-2.0.zip', content: writeZip([
-      ['demo_pkg-2.0/PKG-INFO', Buffer.from('Metadata-Version: 2.1\n')],
-      ['demo_pkg-2.0/setup.py', Buffer.from('')],
-    ]) };
+    const zipSdist = {
+      filename: 'demo_pkg-2.0.zip',
+      content: writeZip([
+        ['demo_pkg-2.0/PKG-INFO', Buffer.from('Metadata-Version: 2.1\n')],
+        ['demo_pkg-2.0/setup.py', Buffer.from('')],
+      ]),
+    };
     expect(await attempt(p.uploadUrl, form(zipSdist, {}, { name: 'demo-pkg', version: '2.0' }))).toEqual([
       400,
       "Filename 'demo_pkg-2.0.zip' is invalid, should be 'demo_pkg-2.0.tar.gz'.",
@@ -280,7 +289,10 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
     const cases: Array<[Record<string, string | null>, string]> = [
       [{ license_expression: 'MIT' }, `license-expression introduced in metadata version 2.4, not 2.1. ${cm}`],
       [{ metadata_version: '2.1', dynamic: 'Summary' }, `dynamic introduced in metadata version 2.2, not 2.1. ${cm}`],
-      [{ metadata_version: '2.4', license: 'MIT', license_expression: 'MIT' }, `License is deprecated when License-Expression is present. Only License-Expression should be present. ${cm}`],
+      [
+        { metadata_version: '2.4', license: 'MIT', license_expression: 'MIT' },
+        `License is deprecated when License-Expression is present. Only License-Expression should be present. ${cm}`,
+      ],
       [{ metadata_version: '2.4', license_expression: 'MIT License' }, `'MIT License' is invalid for 'license-expression'. ${cm}`],
       [{ metadata_version: '2.4', license_expression: 'GPLv3' }, `'GPLv3' is invalid for 'license-expression'. ${cm}`],
       [{ summary: 'x'.repeat(513) }, `'summary' field must be 512 characters or less. ${cm}`],
@@ -356,7 +368,12 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
 
     const p = await start({
       takenNames: ['Demo.Pkg'],
-      tokens: { 'pypi-test-token': {}, 'pypi-unverified': { unverifiedEmail: true }, 'pypi-no2fa': { no2fa: true }, 'pypi-mallory': { user: 'mallory', no2fa: true } },
+      tokens: {
+        'pypi-test-token': {},
+        'pypi-unverified': { unverifiedEmail: true },
+        'pypi-no2fa': { no2fa: true },
+        'pypi-mallory': { user: 'mallory', no2fa: true },
+      },
     });
     // `sanitize` wraps the view outside `ensure_uploads_allowed`: a file part in a text field is refused before auth.
     const tuple = toFormData(form(wheel, { summary: null }));
@@ -369,10 +386,14 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
       403,
       "User 'publisher', associated with the API token used, does not have a verified primary email address. Please add a verified primary email before attempting to upload to PyPI. See https://pypi.org/help/#verified-email for more information.",
     ]);
-    const no2fa = "User 'publisher', associated with the API token used, does not have two-factor authentication enabled. Please enable two-factor authentication before attempting to upload to PyPI. See https://pypi.org/help/#two-factor-authentication for more information.";
+    const no2fa =
+      "User 'publisher', associated with the API token used, does not have two-factor authentication enabled. Please enable two-factor authentication before attempting to upload to PyPI. See https://pypi.org/help/#two-factor-authentication for more information.";
     expect(await attempt(p.uploadUrl, form(wheel), auth('pypi-no2fa'))).toEqual([403, no2fa]);
     const conflict = await post(p.uploadUrl, form(wheel), JSON_ACCEPT);
-    expect([conflict.res.status, conflict.res.statusText]).toEqual([409, "The name 'demo-pkg' conflicts with an existing project. See https://pypi.org/help/#project-name for more information."]);
+    expect([conflict.res.status, conflict.res.statusText]).toEqual([
+      409,
+      "The name 'demo-pkg' conflicts with an existing project. See https://pypi.org/help/#project-name for more information.",
+    ]);
     expect((JSON.parse(conflict.text) as { title: string }).title).toBe('Conflict');
 
     // An existing project: the permission error comes before the user's 2FA.
@@ -436,7 +457,10 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
       `Wheel '${good.filename}' does not contain the required RECORD file: ${distInfo}/RECORD`,
     ]);
     const entryPoints = wheelWith([[`${distInfo}/entry_points.txt`, Buffer.from('[console_scripts]\n../evil = demo_pkg:main\n')]]);
-    expect(await attempt(p.uploadUrl, form(entryPoints))).toEqual([400, `Wheel '${good.filename}' has invalid entry points defined in the entry_points.txt file`]);
+    expect(await attempt(p.uploadUrl, form(entryPoints))).toEqual([
+      400,
+      `Wheel '${good.filename}' has invalid entry points defined in the entry_points.txt file`,
+    ]);
     expect(await attempt(p.uploadUrl, form(wheelWith([], ['METADATA'])))).toEqual([
       400,
       `Wheel '${good.filename}' does not contain the required METADATA file: ${distInfo}/METADATA`,
@@ -453,7 +477,10 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
     const withLicense = wheelWith([[`${distInfo}/licenses/LICENSE`, Buffer.from('MIT')]]);
     expect(await attempt(p.uploadUrl, form(withLicense, { metadata_version: '2.4', license_file: 'LICENSE', license_expression: 'MIT' }))).toEqual([200, 'OK']);
 
-    const sdistFile = (entries: Array<[string, Buffer]>): { filename: string; content: Buffer } => ({ filename: 'demo_pkg-1.0.0.tar.gz', content: writeTarGz(entries) });
+    const sdistFile = (entries: Array<[string, Buffer]>): { filename: string; content: Buffer } => ({
+      filename: 'demo_pkg-1.0.0.tar.gz',
+      content: writeTarGz(entries),
+    });
     const pkgInfo: [string, Buffer] = ['demo_pkg-1.0.0/PKG-INFO', Buffer.from('Metadata-Version: 2.4\nName: demo-pkg\nVersion: 1.0.0\n')];
     const setupPy: [string, Buffer] = ['demo_pkg-1.0.0/setup.py', Buffer.from('')];
     expect(await attempt(p.uploadUrl, form(sdistFile([pkgInfo, setupPy]), { metadata_version: '2.4', license_file: 'LICENSE' }))).toEqual([

@@ -42,11 +42,7 @@ export function toFormData(spec: FormSpec): FormData {
   return fd;
 }
 
-export async function post(
-  url: string,
-  spec: FormSpec,
-  headers: Record<string, string> = {},
-): Promise<{ res: Response; text: string }> {
+export async function post(url: string, spec: FormSpec, headers: Record<string, string> = {}): Promise<{ res: Response; text: string }> {
   const res = await fetch(url, { method: 'POST', body: toFormData(spec), headers, redirect: 'manual' });
   return { res, text: await res.text() };
 }

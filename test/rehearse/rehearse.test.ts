@@ -80,49 +80,57 @@ function expectPublishedToSandboxes(report: RehearsalReport): void {
 }
 
 describe('rehearse', () => {
-  it.skipIf(!pipAvailable)('publishes the fixtures to the sandboxes, reads every file back and installs every wheel', async () => {
-    hostileEnvironment();
-    const quiet = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
-    const parent = await tempDir('rehearse-parent-');
-    const notes: string[] = [];
-    const set = { paths: [FIXTURES], cwd: ROOT };
-    const fixtures = (await readdir(FIXTURES)).sort();
-    expect(fixtures).toHaveLength(13);
+  it.skipIf(!pipAvailable)(
+    'publishes the fixtures to the sandboxes, reads every file back and installs every wheel',
+    async () => {
+      hostileEnvironment();
+      const quiet = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
+      const parent = await tempDir('rehearse-parent-');
+      const notes: string[] = [];
+      const set = { paths: [FIXTURES], cwd: ROOT };
+      const fixtures = (await readdir(FIXTURES)).sort();
+      expect(fixtures).toHaveLength(13);
 
-    const report = await rehearse(set, { concurrency: 4, tmpDir: parent }, { note: (m) => notes.push(m) });
+      const report = await rehearse(set, { concurrency: 4, tmpDir: parent }, { note: (m) => notes.push(m) });
 
-    expectPublishedToSandboxes(report);
-    const { rehearsal } = report;
-    expect(rehearsal.pip).toBe('found');
-    expect(rehearsal.installInto).toBe('venv');
-    expect(rehearsal.files.map((f) => f.filename).sort()).toEqual(fixtures);
-    for (const f of rehearsal.files) {
-      expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
-      if (f.filename.endsWith('.whl')) expect(f, f.filename).toMatchObject({ installed: true });
-      else expect(f.installed, f.filename).toBeUndefined();
-    }
-    expect(rehearsal.files.filter((f) => f.installed === true)).toHaveLength(7);
-    expect(notes.some((n) => n.startsWith('pip download '))).toBe(true);
+      expectPublishedToSandboxes(report);
+      const { rehearsal } = report;
+      expect(rehearsal.pip).toBe('found');
+      expect(rehearsal.installInto).toBe('venv');
+      expect(rehearsal.files.map((f) => f.filename).sort()).toEqual(fixtures);
+      for (const f of rehearsal.files) {
+        expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
+        if (f.filename.endsWith('.whl')) expect(f, f.filename).toMatchObject({ installed: true });
+        else expect(f.installed, f.filename).toBeUndefined();
+      }
+      expect(rehearsal.files.filter((f) => f.installed === true)).toHaveLength(7);
+      expect(notes.some((n) => n.startsWith('pip download '))).toBe(true);
 
-    // Silent, and nothing left behind.
-    for (const spy of quiet) expect(spy).not.toHaveBeenCalled();
-    expect(await readdir(parent)).toEqual([]);
+      // Silent, and nothing left behind.
+      for (const spy of quiet) expect(spy).not.toHaveBeenCalled();
+      expect(await readdir(parent)).toEqual([]);
 
-    const md = renderRehearsalMarkdown(rehearsal);
-    expect(md).toContain('13 of 13 file(s) read back');
-    expect(md).toContain('7 of 7 wheel(s) installed');
-    expect(md).toContain('| molecule_demo_hatch-2.0.0rc1-py3-none-any.whl | yes | matches | yes |');
-    expect(md).toContain('| molecule-demo-zip-0.1.0.zip | yes | matches | — |');
-  }, 90_000);
+      const md = renderRehearsalMarkdown(rehearsal);
+      expect(md).toContain('13 of 13 file(s) read back');
+      expect(md).toContain('7 of 7 wheel(s) installed');
+      expect(md).toContain('| molecule_demo_hatch-2.0.0rc1-py3-none-any.whl | yes | matches | yes |');
+      expect(md).toContain('| molecule-demo-zip-0.1.0.zip | yes | matches | — |');
+    },
+    90_000,
+  );
 
-  it.each(['1.17', '1.19', 'forgejo'] as const)('--rehearse-gitea %s: the sandbox behaves as that Gitea, and every file is published and read back', async (profile) => {
-    const set = { paths: [FIXTURES], cwd: ROOT };
-    const notes: string[] = [];
-    const report = await rehearse(set, { python: '/nonexistent/python3', giteaProfile: profile }, { note: (m) => notes.push(m) });
-    expectPublishedToSandboxes(report);
-    expect(notes).toContain(`the Gitea sandbox behaves as ${giteaProfileLabel(profile)}`);
-    for (const f of report.rehearsal.files) expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
-  }, 60_000);
+  it.each(['1.17', '1.19', 'forgejo'] as const)(
+    '--rehearse-gitea %s: the sandbox behaves as that Gitea, and every file is published and read back',
+    async (profile) => {
+      const set = { paths: [FIXTURES], cwd: ROOT };
+      const notes: string[] = [];
+      const report = await rehearse(set, { python: '/nonexistent/python3', giteaProfile: profile }, { note: (m) => notes.push(m) });
+      expectPublishedToSandboxes(report);
+      expect(notes).toContain(`the Gitea sandbox behaves as ${giteaProfileLabel(profile)}`);
+      for (const f of report.rehearsal.files) expect(f, f.filename).toMatchObject({ downloaded: true, sha256Matches: true });
+    },
+    60_000,
+  );
 
   it('without pip: still publishes, fetches every file through the index link, installs nothing', async () => {
     hostileEnvironment();

@@ -4,7 +4,10 @@ import { giteaKind } from '../../src/targets/gitea.js';
 import { pypiKind, warehouseMessage } from '../../src/targets/pypi.js';
 import type { ServerAnswer } from '../../src/targets/target.js';
 
-const ctx = { credentialSource: 'MOLECULE_PYPI_GITEA_PUBLISHER_USER and MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN', uploadUrl: 'https://git.example.com/api/packages/o/pypi' };
+const ctx = {
+  credentialSource: 'MOLECULE_PYPI_GITEA_PUBLISHER_USER and MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN',
+  uploadUrl: 'https://git.example.com/api/packages/o/pypi',
+};
 const answer = (status: number, body = '', headers: ServerAnswer['headers'] = {}): ServerAnswer => ({ status, body, headers });
 
 describe('Gitea answers', () => {

@@ -44,9 +44,9 @@ beforeAll(async () => {
     const [target] = resolveTargets({ giteaUrl: g.url, giteaOwner: g.owner, pypi: false }, ENV, { dryRun: false }).targets;
     if (target) targets.set(g.profile, target);
   }
-  const pypiTarget = resolveTargets({ giteaUrl: gitea[0]?.url, giteaOwner: 'molecule', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, ENV, { dryRun: false }).targets.find(
-    (t) => t.kind.label === 'PyPI',
-  );
+  const pypiTarget = resolveTargets({ giteaUrl: gitea[0]?.url, giteaOwner: 'molecule', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, ENV, {
+    dryRun: false,
+  }).targets.find((t) => t.kind.label === 'PyPI');
   if (pypiTarget) targets.set('pypi', { ...pypiTarget, policy: 'required' });
 });
 afterAll(async () => {
@@ -64,24 +64,28 @@ async function artifactFor(name: string): Promise<Artifact> {
 }
 
 describe('the name the client sends is the name it finds', () => {
-  it.each([...GITEA_PROFILES, 'pypi'])('%s: every generated name publishes, is confirmed in the index, and a re-run finds it', async (which) => {
-    const target = targets.get(which);
-    if (!target) throw new Error(`no target for ${which}`);
-    await fc.assert(
-      fc.asyncProperty(NAME, async (name) => {
-        const artifact = await artifactFor(name);
-        const plan = { target, refusals: new Map(), sendAttestations: false };
-        const first = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
-        expect(first.status, `${name}: ${first.detail}`).toBe('success');
-        expect(first.files[0]?.status).toBe('uploaded');
-        // pip asks for the PEP 503 name: the server must list the file under it too.
-        const page = await fetch(`${target.indexUrl}${normalizeName(name)}/`, { headers: { authorization: basic } });
-        expect(page.status, `${name}: pip's look-up of ${normalizeName(name)}`).toBe(200);
-        expect(await page.text()).toContain(artifact.filename);
-        const again = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
-        expect(again.files[0]?.status, `${name} re-run: ${again.files[0]?.detail}`).toBe('already_present');
-      }),
-      { numRuns: 25 },
-    );
-  }, 60_000);
+  it.each([...GITEA_PROFILES, 'pypi'])(
+    '%s: every generated name publishes, is confirmed in the index, and a re-run finds it',
+    async (which) => {
+      const target = targets.get(which);
+      if (!target) throw new Error(`no target for ${which}`);
+      await fc.assert(
+        fc.asyncProperty(NAME, async (name) => {
+          const artifact = await artifactFor(name);
+          const plan = { target, refusals: new Map(), sendAttestations: false };
+          const first = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
+          expect(first.status, `${name}: ${first.detail}`).toBe('success');
+          expect(first.files[0]?.status).toBe('uploaded');
+          // pip asks for the PEP 503 name: the server must list the file under it too.
+          const page = await fetch(`${target.indexUrl}${normalizeName(name)}/`, { headers: { authorization: basic } });
+          expect(page.status, `${name}: pip's look-up of ${normalizeName(name)}`).toBe(200);
+          expect(await page.text()).toContain(artifact.filename);
+          const again = await publishToTarget(plan, [artifact], ENGINE, defaultDeps);
+          expect(again.files[0]?.status, `${name} re-run: ${again.files[0]?.detail}`).toBe('already_present');
+        }),
+        { numRuns: 25 },
+      );
+    },
+    60_000,
+  );
 });

@@ -135,7 +135,22 @@ describe('buildUploadForm (twine 7 fields)', () => {
   it('sends each single-use field once', () => {
     const counts = new Map<string, number>();
     for (const [name] of form) counts.set(name, (counts.get(name) ?? 0) + 1);
-    const repeatable = new Set(['platform', 'supported_platform', 'classifiers', 'requires_dist', 'requires_external', 'project_urls', 'provides_extra', 'provides_dist', 'obsoletes_dist', 'requires', 'provides', 'obsoletes', 'dynamic', 'license_file']);
+    const repeatable = new Set([
+      'platform',
+      'supported_platform',
+      'classifiers',
+      'requires_dist',
+      'requires_external',
+      'project_urls',
+      'provides_extra',
+      'provides_dist',
+      'obsoletes_dist',
+      'requires',
+      'provides',
+      'obsoletes',
+      'dynamic',
+      'license_file',
+    ]);
     for (const [name, count] of counts) if (!repeatable.has(name)) expect([name, count]).toEqual([name, 1]);
   });
 });
@@ -150,21 +165,14 @@ describe('buildUploadForm (details)', () => {
 
   it('omits other unset fields (twine 7), rather than sending empty strings (twine 4)', () => {
     const form = buildUploadForm(artifactFor('demo-1.0-py3-none-any.whl', minimal));
-    expect(form.map(([n]) => n)).toEqual([
-      'metadata_version',
-      'name',
-      'version',
-      'requires_python',
-      'pyversion',
-      'filetype',
-      ':action',
-      'protocol_version',
-    ]);
+    expect(form.map(([n]) => n)).toEqual(['metadata_version', 'name', 'version', 'requires_python', 'pyversion', 'filetype', ':action', 'protocol_version']);
   });
 
   it('drops License-File below metadata 2.4, as twine does for setuptools', () => {
     for (const mv of ['2.1', '2.3']) {
-      const form = buildUploadForm(artifactFor('demo-1.0-py3-none-any.whl', `Metadata-Version: ${mv}\nName: demo\nVersion: 1.0\nLicense-File: LICENSE\nLicense: MIT\n`));
+      const form = buildUploadForm(
+        artifactFor('demo-1.0-py3-none-any.whl', `Metadata-Version: ${mv}\nName: demo\nVersion: 1.0\nLicense-File: LICENSE\nLicense: MIT\n`),
+      );
       expect(values(form, 'license_file')).toEqual([]);
       expect(values(form, 'license')).toEqual(['MIT']);
     }

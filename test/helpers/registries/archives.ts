@@ -49,7 +49,7 @@ function coreMetadata(spec: ArtifactSpec): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 const DOS_TIME = 0; // 00:00:00
-const DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1; // 2020-01-01
+const DOS_DATE = ((2020 - 1980) << 9) | (1 << 5) | 1; // 2020-01-01
 
 /** Writes a ZIP archive with stored (uncompressed) entries, in the given order. */
 export function writeZip(entries: Array<[string, Buffer]>): Buffer {
@@ -155,12 +155,9 @@ export function buildWheel(spec: ArtifactSpec): BuiltArtifact {
   const files: Array<[string, Buffer]> = [
     [`${dist}/__init__.py`, Buffer.from(`__version__ = ${JSON.stringify(spec.version)}\n`)],
     [`${distInfo}/METADATA`, Buffer.from(coreMetadata(spec))],
-    [
-      `${distInfo}/WHEEL`,
-      Buffer.from(`Wheel-Version: 1.0\nGenerator: molecule-publish-tests\nRoot-Is-Purelib: true\nTag: ${tag}\n\n`),
-    ],
+    [`${distInfo}/WHEEL`, Buffer.from(`Wheel-Version: 1.0\nGenerator: molecule-publish-tests\nRoot-Is-Purelib: true\nTag: ${tag}\n\n`)],
   ];
-  const record = files.map(([n, d]) => `${n},${recordHash(d)},${d.length}`).join('\n') + `\n${distInfo}/RECORD,,\n`;
+  const record = `${files.map(([n, d]) => `${n},${recordHash(d)},${d.length}`).join('\n')}\n${distInfo}/RECORD,,\n`;
   files.push([`${distInfo}/RECORD`, Buffer.from(record)]);
   return { filename: `${dist}-${spec.version}-${tag}.whl`, content: writeZip(files) };
 }
