@@ -1,6 +1,6 @@
 /**
  * The required path against every Gitea version in the field and Forgejo (the sandbox's server
- * profiles, each behaviour taken from the server's source: src/sandbox/gitea.ts). Through the CLI,
+ * profiles, each behaviour taken from the server's source: src/sandbox/gitea/profiles.ts). Through the CLI,
  * in-process: a release publishes, its re-run sends nothing, a rebuilt file is a conflict, a wrong
  * token fails, a 5xx and a reset are retried; a page of 10,000 files and a `demo__pkg` name publish
  * and re-run cleanly; a page that cannot confirm a file falls back to Gitea's file list.
