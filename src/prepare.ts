@@ -86,7 +86,8 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
   await attachAttestations(set.inspections, set.discovery.companions, { required: settings.requireAttestations, cwd: settings.cwd });
   // Everything that stops a run with exit 3 is decided before the first request (Trusted Publishing's included).
   if (set.inspections.some((i) => i.errors.length > 0 || !i.artifact)) throw new InvalidArtifactsError(set.inspections);
-  const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
+  // Frozen from here on: what a run learns (sha256 while sending) it keeps apart (upload/context.ts).
+  const artifacts = set.inspections.flatMap((i) => (i.artifact ? [Object.freeze(i.artifact)] : []));
   const refusals = planRefusals(settings.targets, artifacts);
 
   const attested = artifacts.filter((a) => a.attestations !== undefined).length;

@@ -7,9 +7,10 @@ import type { Artifact, Inspection } from './artifacts/artifact.js';
 import { ExitCode } from './errors.js';
 import type { FileInfo, PublishReport, TargetReport } from './outcome/model.js';
 import { defaultDeps, type Plan } from './prepare.js';
+import { fileResult } from './upload/context.js';
 import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent, type EngineOptions, type TargetPlan } from './upload/engine.js';
 
-export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraWarnings: string[] = []): FileInfo {
+export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraWarnings: string[] = [], sha256 = inspection.artifact.sha256): FileInfo {
   const a = inspection.artifact;
   const info: FileInfo = {
     filename: a.filename,
@@ -20,7 +21,7 @@ export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraW
     size: a.size,
     warnings: [...inspection.warnings, ...extraWarnings],
   };
-  if (a.sha256 !== undefined) info.sha256 = a.sha256;
+  if (sha256 !== undefined) info.sha256 = sha256;
   return info;
 }
 
@@ -31,6 +32,8 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
   const signal = plan.engine.signal;
 
   const targets: TargetReport[] = [];
+  // What the run learns of each file's sha256 (the plan is not changed): shared by the targets.
+  const digests = new Map<string, string>();
   let requiredFailed = false;
   for (const target of plan.targets) {
     if (plan.dryRun) {
@@ -44,12 +47,12 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
         ...baseReport(target.target),
         status,
         detail,
-        files: artifacts.map((a) => ({ filename: a.filename, status, detail, attempts: 0, durationMs: 0 })),
+        files: artifacts.map((a) => fileResult(a, status, { detail })),
         durationMs: 0,
       });
       continue;
     }
-    const report = await publishToTarget(target, artifacts, plan.engine, d);
+    const report = await publishToTarget(target, artifacts, plan.engine, d, digests);
     targets.push(report);
     if (target.target.policy === 'required' && report.status !== 'success') requiredFailed = true;
   }
@@ -60,6 +63,7 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
     fileInfo(
       i,
       plan.targets.flatMap((t) => t.target.kind.warnings(i.artifact)),
+      i.artifact.sha256 ?? digests.get(i.artifact.filename),
     ),
   );
   const requiredOk = targets.filter((t) => t.policy === 'required').every((t) => t.status === 'success' || t.status === 'dry_run');

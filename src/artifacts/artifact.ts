@@ -31,7 +31,7 @@ export interface Artifact {
   pypiMetadataRefusals: Refusal[];
   /**
    * Hex sha256 of the file, once known: computed up front for a dry run or `check`, otherwise while
-   * the file streams to the first server (see HashingStream), or on demand (see ensureSha256).
+   * the file streams to the first server (see HashingStream): the run keeps those (upload/context.ts).
    */
   sha256?: string;
   /** PEP 740 attestations found beside the file, as the JSON array the `attestations` field carries. */
@@ -123,12 +123,6 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   if (sha256 !== undefined) result.artifact.sha256 = sha256;
   if (zip !== undefined) result.artifact.zip = zip;
   return result;
-}
-
-/** The file's sha256, hashing it now if it is not known yet. */
-export async function ensureSha256(artifact: Artifact): Promise<string> {
-  artifact.sha256 ??= await sha256File(artifact.path);
-  return artifact.sha256;
 }
 
 /** Upload order: wheels before sdists (as twine and uv do), then by file name. */

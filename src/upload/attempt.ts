@@ -18,9 +18,9 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   const started = deps.now();
   const at = (attempts: number) => ({ attempts, durationMs: deps.now() - started });
   const before = await lookup(ctx, artifact, false);
-  const seen = await compare(before, artifact);
+  const seen = await compare(ctx, before, artifact);
   if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
-  if (seen === 'different') return conflictResult(artifact, before, 0, deps.now() - started);
+  if (seen === 'different') return conflictResult(ctx, artifact, before, 0, deps.now() - started);
 
   // The engine sends only to targets with credentials; a renewal updates these in place.
   const credentials = target.credentials;
@@ -39,7 +39,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
       url: target.uploadUrl,
       fields,
       file: artifact,
-      ...(artifact.sha256 !== undefined ? { sha256: artifact.sha256 } : {}),
+      ...(known(ctx, artifact) !== undefined ? { sha256: known(ctx, artifact) } : {}),
       credentials,
       dispatcher: ctx.dispatcher,
       stallTimeoutMs: options.timeoutMs,
@@ -48,7 +48,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
       onBytes: (bytes, total) => deps.emit({ type: 'progress', target: target.id, filename: artifact.filename, sent: bytes, total }),
     });
     // The sha256 computed while streaming is the file's: kept for the index checks and the report.
-    if (sent.sha256 !== undefined) artifact.sha256 ??= sent.sha256;
+    if (sent.sha256 !== undefined && known(ctx, artifact) === undefined) ctx.digests.set(artifact.filename, sent.sha256);
     if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted during upload', ...at(attempt) });
 
     const httpStatus = sent.outcome.kind === 'answer' ? sent.outcome.answer.status : undefined;
@@ -64,7 +64,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
         // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
         const { outcome, state } = await confirmAccepted(ctx, artifact, await lookup(ctx, artifact, true));
         if (state === 'same') return fileResult(artifact, 'already_present', { detail: 'the server already had this exact file', ...at(attempt) });
-        if (state === 'different') return conflictResult(artifact, outcome, attempt, deps.now() - started);
+        if (state === 'different') return conflictResult(ctx, artifact, outcome, attempt, deps.now() - started);
         return failed(
           `the server says the file exists (${verdict.message}) but its index does not confirm it is this file`,
           `compare the file at ${sanitizeUrl(target.indexUrl)} by hand`,
@@ -88,13 +88,17 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
         if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted while waiting to retry', ...at(attempt) });
         // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.
         const landed = await lookup(ctx, artifact, true);
-        const state = await compare(landed, artifact);
+        const state = await compare(ctx, landed, artifact);
         if (state === 'same') return fileResult(artifact, 'uploaded', { detail: 'stored by an earlier attempt', ...at(attempt) });
-        if (state === 'different') return conflictResult(artifact, landed, attempt, deps.now() - started);
+        if (state === 'different') return conflictResult(ctx, artifact, landed, attempt, deps.now() - started);
         break;
       }
     }
   }
+}
+
+function known(ctx: Context, artifact: Artifact): string | undefined {
+  return artifact.sha256 ?? ctx.digests.get(artifact.filename);
 }
 
 /** A transport failure is retried unless a retry cannot help (a certificate); an answer is read by the target's kind. */

@@ -68,6 +68,11 @@ export interface Context {
   index: Map<string, Promise<IndexLookup>>;
   /** A token renewal in progress, shared by concurrent uploads. */
   renewing?: Promise<void> | undefined;
+  /**
+   * The files' sha256, as learnt during this run (hashed while sending, or when an index listed the
+   * name): the run's own record, shared by its targets, so the plan's artifacts are never changed.
+   */
+  digests: Map<string, string>;
 }
 
 /** Every FileResult is made here: what happened to one file, at one target. */

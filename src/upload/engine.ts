@@ -48,7 +48,14 @@ export function unsent(
   });
 }
 
-export async function publishToTarget(plan: TargetPlan, artifacts: readonly Artifact[], options: EngineOptions, deps: EngineDeps): Promise<TargetReport> {
+export async function publishToTarget(
+  plan: TargetPlan,
+  artifacts: readonly Artifact[],
+  options: EngineOptions,
+  deps: EngineDeps,
+  /** The run's record of sha256 per file name, shared by its targets (see Context.digests). */
+  digests: Map<string, string> = new Map(),
+): Promise<TargetReport> {
   const { target, refusals } = plan;
   const started = deps.now();
   deps.emit({ type: 'target-start', target: target.id, files: artifacts.length });
@@ -66,7 +73,7 @@ export async function publishToTarget(plan: TargetPlan, artifacts: readonly Arti
   }
 
   const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
-  const ctx: Context = { target, sendAttestations: plan.sendAttestations, dispatcher, options, deps, index: new Map() };
+  const ctx: Context = { target, sendAttestations: plan.sendAttestations, dispatcher, options, deps, index: new Map(), digests };
   const results = new Map<string, FileResult>();
   let stopped: FileResult | undefined;
   const slot = limiter(options.concurrency);
@@ -157,7 +164,7 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
       const { outcome, state } = await confirmAccepted(ctx, artifact, page);
       if (state === 'same') continue;
       if (state === 'different') {
-        conflicts.push(conflictResult(artifact, outcome, before.attempts, before.durationMs));
+        conflicts.push(conflictResult(ctx, artifact, outcome, before.attempts, before.durationMs));
         continue;
       }
       const detail =

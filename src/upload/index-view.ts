@@ -4,7 +4,7 @@
  * page that cannot confirm it is backed by the server's own file list (Gitea's management API).
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { ensureSha256 } from '../artifacts/artifact.js';
+import { sha256File } from '../artifacts/digests.js';
 import { readFileList, readIndex, type IndexLookup } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import { fileResult, type Context } from './context.js';
@@ -38,13 +38,22 @@ function describe(outcome: IndexLookup): string {
  * Our sha256 is computed here only if the index lists the name (a re-run): otherwise the upload
  * computes it while sending.
  */
-export async function compare(outcome: IndexLookup, artifact: Artifact): Promise<IndexState> {
+export async function compare(ctx: Context, outcome: IndexLookup, artifact: Artifact): Promise<IndexState> {
   if (outcome.kind === 'error') return 'unknown';
   if (outcome.kind === 'absent') return 'absent';
   const entry = outcome.files.get(artifact.filename);
   if (!entry) return 'absent';
   if (!entry.sha256) return 'no-hash';
-  return entry.sha256 === (await ensureSha256(artifact)) ? 'same' : 'different';
+  return entry.sha256 === (await digestOf(ctx, artifact)) ? 'same' : 'different';
+}
+
+/** The file's sha256: known from inspection (a dry run) or this run, else hashed now, once. */
+export async function digestOf(ctx: Context, artifact: Artifact): Promise<string> {
+  const known = artifact.sha256 ?? ctx.digests.get(artifact.filename);
+  if (known !== undefined) return known;
+  const computed = await sha256File(artifact.path);
+  ctx.digests.set(artifact.filename, computed);
+  return computed;
 }
 
 /**
@@ -53,7 +62,7 @@ export async function compare(outcome: IndexLookup, artifact: Artifact): Promise
  * own list of the version's files where it has one (Gitea's management API).
  */
 export async function confirmAccepted(ctx: Context, artifact: Artifact, page: IndexLookup): Promise<{ outcome: IndexLookup; state: IndexState }> {
-  const state = await compare(page, artifact);
+  const state = await compare(ctx, page, artifact);
   if (state === 'same' || state === 'different') return { outcome: page, state };
   const url = ctx.target.kind.fileListUrl?.(ctx.target.uploadUrl, artifact.name, artifact.version);
   if (!url) return { outcome: page, state };
@@ -65,15 +74,16 @@ export async function confirmAccepted(ctx: Context, artifact: Artifact, page: In
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
   ctx.deps.emit({ type: 'index', target: ctx.target.id, project: `${artifact.name} ${artifact.version} (file list)`, outcome: describe(list) });
-  const listed = await compare(list, artifact);
+  const listed = await compare(ctx, list, artifact);
   // Only a definite answer replaces the page's: an unreadable list leaves the page's reason standing.
   return listed === 'same' || listed === 'different' ? { outcome: list, state: listed } : { outcome: page, state };
 }
 
-export function conflictResult(artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
+export function conflictResult(ctx: Context, artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
   const remote = outcome.kind === 'found' ? outcome.files.get(artifact.filename)?.sha256 : undefined;
+  const local = artifact.sha256 ?? ctx.digests.get(artifact.filename);
   return fileResult(artifact, 'conflict', {
-    detail: `a different file with this name is already published (local sha256 ${artifact.sha256?.slice(0, 12) ?? '?'}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
+    detail: `a different file with this name is already published (local sha256 ${local?.slice(0, 12) ?? '?'}…, remote ${remote?.slice(0, 12) ?? '?'}…)`,
     hint: 'published files cannot be replaced: bump the version (or delete that version on the server) and rebuild',
     attempts,
     durationMs,
