@@ -84,7 +84,7 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
 
 export function printTargets(out: Console, report: PublishReport): void {
   for (const t of report.targets) {
-    const line = `${t.label} (${t.policy}) ${t.uploadUrl}: ${t.status}${t.detail ? ` — ${t.detail}` : ''}`;
+    const line = `${t.label} (${t.policy}) ${t.uploadUrl || t.where}: ${t.status}${t.detail ? ` — ${t.detail}` : ''}`;
     const fields = { event: 'target', target: t.id, status: t.status };
     if (t.status === 'success' || t.status === 'dry_run') out.info(line, fields);
     else if (t.policy === 'required') out.error(line, fields);

@@ -179,11 +179,12 @@ function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileCo
         id: 'gitea',
         kind: giteaKind,
         policy: 'required',
-        uploadUrl: giteaUpload ?? '(not configured)',
-        indexUrl: giteaUpload ? `${giteaUpload}/simple/` : '(not configured)',
+        // A dry run still shows an unconfigured Gitea, with no URL (a real run stops first).
+        uploadUrl: giteaUpload ?? '',
+        indexUrl: giteaUpload ? `${giteaUpload}/simple/` : '',
         credentials: giteaUser && giteaToken ? { username: giteaUser, password: giteaToken, source: giteaCredentialNames } : undefined,
         credentialNames: giteaCredentialNames,
-        where: giteaUpload ? whereOf(giteaUpload) : '(not configured)',
+        where: giteaUpload ? whereOf(giteaUpload) : 'not configured',
       },
       problems,
     });
@@ -223,11 +224,11 @@ function placeholder(): Target {
     id: 'gitea',
     kind: giteaKind,
     policy: 'required',
-    uploadUrl: '(not configured)',
-    indexUrl: '(not configured)',
+    uploadUrl: '',
+    indexUrl: '',
     credentials: undefined,
     credentialNames: `${ENV.giteaUser} and ${ENV.giteaToken}`,
-    where: '(not configured)',
+    where: 'not configured',
   };
 }
 
