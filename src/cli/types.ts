@@ -1,5 +1,7 @@
 /** Types shared by the light command-line shell (main.ts) and the commands it loads on demand. */
 import type { LogFormat } from '../log.js';
+import type { EngineSettings } from '../config/options.js';
+import type { PublishRequest } from '../config/settings.js';
 import type { GiteaProfile } from '../sandbox/profiles.js';
 
 export interface GlobalFlags {
@@ -21,32 +23,31 @@ export interface CliIo {
   interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
 }
 
-export interface PublishFlags {
-  dryRun?: boolean;
-  giteaUrl?: string;
-  giteaOwner?: string;
-  giteaRepositoryUrl?: string;
-  pypiUrl?: string;
-  pypiIndexUrl?: string;
-  pypi?: boolean;
-  retries: number;
-  concurrency: number;
-  retryDelay: number;
-  timeout: number;
-  responseTimeout: number;
+/** What commander parses for `publish`: the request's own fields, the engine options, and the CLI's. */
+export interface PublishFlags
+  extends Pick<
+      PublishRequest,
+      | 'dryRun'
+      | 'giteaUrl'
+      | 'giteaOwner'
+      | 'giteaRepositoryUrl'
+      | 'pypiUrl'
+      | 'pypiIndexUrl'
+      | 'pypi'
+      | 'allowHttp'
+      | 'cert'
+      | 'clientCert'
+      | 'attestations'
+      | 'only'
+      | 'repository'
+      | 'configFile'
+    >,
+    Partial<EngineSettings> {
+  pyproject?: string;
   rehearseGitea?: GiteaProfile;
-  verify?: boolean;
   summary?: string;
   json?: boolean;
-  allowHttp?: boolean;
-  cert?: string;
-  clientCert?: string;
-  pyproject?: string;
-  attestations?: boolean;
   rehearse?: boolean;
-  only?: string;
-  repository?: string;
-  configFile?: string;
   /** Engine options given as flags (the others may come from the environment or pyproject.toml). */
   explicit?: readonly string[];
 }
