@@ -18,7 +18,12 @@ export type FileStatus =
   | 'interrupted';
 
 export type TargetStatus =
+  /** The target has every file of the set. */
   | 'success'
+  /** The target has every file it takes; it refuses the others (skipped_unsupported files). */
+  | 'partial'
+  /** The target refuses every file of the set: nothing was sent. */
+  | 'skipped_unsupported'
   | 'skipped_no_token'
   | `failed_http_${number}`
   | 'failed_network'
@@ -103,6 +108,7 @@ export function targetCounts(files: readonly FileResult[]) {
     uploaded: count((s) => s === 'uploaded'),
     alreadyPresent: count((s) => s === 'already_present'),
     failed: count((s) => isFailure(s as FileStatus)),
-    skipped: count((s) => s === 'skipped_unsupported' || s === 'not_attempted'),
+    /** Refused by the target's rules, never sent (not_attempted files are not counted here). */
+    skipped: count((s) => s === 'skipped_unsupported'),
   };
 }

@@ -32,6 +32,7 @@ export function stepOutputs(report: PublishReport): Record<string, string> {
     outputs[`${t.id}_status`] = t.status;
     outputs[`${t.id}_uploaded`] = String(c.uploaded);
     outputs[`${t.id}_already_present`] = String(c.alreadyPresent);
+    outputs[`${t.id}_skipped`] = String(c.skipped);
     outputs[`${t.id}_failed`] = String(c.failed);
   }
   return outputs;

@@ -23,7 +23,18 @@ const fileStatus = z.union([
   z.string().regex(/^failed_http_\d{3}$/),
 ]);
 const targetStatus = z.union([
-  z.enum(['success', 'skipped_no_token', 'failed_network', 'conflict', 'not_attempted', 'dry_run', 'missing_from_index', 'interrupted']),
+  z.enum([
+    'success',
+    'partial',
+    'skipped_unsupported',
+    'skipped_no_token',
+    'failed_network',
+    'conflict',
+    'not_attempted',
+    'dry_run',
+    'missing_from_index',
+    'interrupted',
+  ]),
   z.string().regex(/^failed_http_\d{3}$/),
 ]);
 

@@ -39,7 +39,10 @@ export function headline(report: PublishReport): string {
     );
   }
   for (const t of optional) {
-    if (t.status === 'success') parts.push(`${t.label}: ${targetCounts(t.files).uploaded} uploaded`);
+    const c = targetCounts(t.files);
+    if (t.status === 'success') parts.push(`${t.label}: ${c.uploaded} uploaded`);
+    else if (t.status === 'partial') parts.push(`${t.label}: ${c.uploaded} uploaded, ${c.skipped} skipped (it refuses them)`);
+    else if (t.status === 'skipped_unsupported') parts.push(`${t.label} skipped (it refuses every file)`);
     else if (t.status === 'skipped_no_token') parts.push(`${t.label} skipped (no token)`);
     else if (t.status === 'not_attempted') parts.push(`${t.label} not attempted`);
     else parts.push(`${t.label} failed (${why(t.status)})`);
@@ -56,12 +59,14 @@ export function headline(report: PublishReport): string {
 export function renderMarkdown(report: PublishReport): string {
   const lines: string[] = [];
   lines.push(`### molecule-publish${report.dryRun ? ' (dry run)' : ''}`, '', headline(report), '');
-  lines.push('| Target | Where | Policy | Status | Uploaded | Already present | Failed | Detail |');
-  lines.push('|---|---|---|---|---:|---:|---:|---|');
+  lines.push('| Target | Where | Policy | Status | Uploaded | Already present | Skipped | Failed | Detail |');
+  lines.push('|---|---|---|---|---:|---:|---:|---:|---|');
   for (const t of report.targets) {
     const c = targetCounts(t.files);
     const detail = [t.detail, t.hint ? `hint: ${t.hint}` : undefined].filter(Boolean).join(' — ');
-    lines.push(`| ${cell(t.label)} | ${cell(t.where)} | ${t.policy} | \`${t.status}\` | ${c.uploaded} | ${c.alreadyPresent} | ${c.failed} | ${cell(detail)} |`);
+    lines.push(
+      `| ${cell(t.label)} | ${cell(t.where)} | ${t.policy} | \`${t.status}\` | ${c.uploaded} | ${c.alreadyPresent} | ${c.skipped} | ${c.failed} | ${cell(detail)} |`,
+    );
   }
   lines.push('');
   lines.push(`| File | Version | Type | Size | sha256 | ${report.targets.map((t) => cell(t.label)).join(' | ')} |`);

@@ -114,11 +114,24 @@ export async function publishToTarget(
   }
   const ordered = artifacts.map((a) => results.get(a.filename) ?? fileResult(a, 'not_attempted'));
   const firstBad = ordered.find((r) => !isFileOk(r.status));
-  const status: TargetStatus = firstBad ? targetStatusFor(firstBad) : 'success';
+  const skipped = ordered.filter((r) => r.status === 'skipped_unsupported');
+  // `success` only when the target has every file it was given: what it refused is said.
+  const status: TargetStatus = firstBad
+    ? targetStatusFor(firstBad)
+    : skipped.length === 0
+      ? 'success'
+      : skipped.length === ordered.length
+        ? 'skipped_unsupported'
+        : 'partial';
   deps.emit({ type: 'target-done', target: target.id, status });
   const report: TargetReport = { ...baseReport(target), status, files: ordered, durationMs: deps.now() - started };
-  if (firstBad?.detail) report.detail = `${firstBad.filename}: ${firstBad.detail}`;
-  if (firstBad?.hint) report.hint = firstBad.hint;
+  const explained = firstBad ?? skipped[0];
+  if (explained?.detail) {
+    report.detail = firstBad
+      ? `${firstBad.filename}: ${firstBad.detail}`
+      : `${skipped.length} file(s) refused by its rules, never sent; first: ${explained.filename}: ${explained.detail}`;
+  }
+  if (explained?.hint) report.hint = explained.hint;
   return report;
 }
 

@@ -66,16 +66,20 @@ describe('the Markdown summary', () => {
     const r = await runMain(args, { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
     expect(r.code, r.stderr).toBe(0);
     const [targets, files] = tables(r.summary);
-    expect(targets?.[0]).toEqual(['Target', 'Where', 'Policy', 'Status', 'Uploaded', 'Already present', 'Failed', 'Detail']);
-    expect(targets?.slice(1).map((row) => row.slice(0, 7))).toEqual([
-      ['Gitea', expect.stringMatching(/^127\.0\.0\.1:\d+ \(molecule\)$/), 'required', 'success', '3', '0', '0'],
-      ['PyPI', expect.stringMatching(/^127\.0\.0\.1:\d+$/), 'best-effort', 'success', '2', '0', '0'],
+    expect(targets?.[0]).toEqual(['Target', 'Where', 'Policy', 'Status', 'Uploaded', 'Already present', 'Skipped', 'Failed', 'Detail']);
+    // PyPI refuses the local version: `partial`, never `success`, with the skipped file counted and explained.
+    expect(targets?.slice(1).map((row) => row.slice(0, 8))).toEqual([
+      ['Gitea', expect.stringMatching(/^127\.0\.0\.1:\d+ \(molecule\)$/), 'required', 'success', '3', '0', '0', '0'],
+      ['PyPI', expect.stringMatching(/^127\.0\.0\.1:\d+$/), 'best-effort', 'partial', '2', '0', '1', '0'],
     ]);
+    expect(targets?.[2]?.[8]).toMatch(
+      /^1 file\(s\) refused by its rules, never sent; first: molecule_demo_local-1\.0\.0\+local\.1-py3-none-any\.whl: PyPI refuses local versions/,
+    );
     expect(files?.[0]).toEqual(['File', 'Version', 'Type', 'Size', 'sha256', 'Gitea', 'PyPI']);
     const local = files?.find((row) => row[0] === 'molecule_demo_local-1.0.0+local.1-py3-none-any.whl');
     expect(local?.slice(1, 3)).toEqual(['1.0.0+local.1', 'wheel']);
     expect(local?.slice(5)).toEqual(['uploaded', 'skipped_unsupported']);
-    expect(r.summary).toContain('Published 3 file(s) to Gitea; PyPI: 2 uploaded.');
+    expect(r.summary).toContain('Published 3 file(s) to Gitea; PyPI: 2 uploaded, 1 skipped (it refuses them): the release is available from Gitea.');
     // Also at the end of the log, because Gitea 1.22 does not render job summaries.
     expect(r.stdout.trim()).toBe(r.summary.trim());
   });
@@ -98,9 +102,9 @@ describe('the Markdown summary', () => {
     expect(r.code).toBe(0);
     const [targets] = tables(r.summary);
     const pypiRow = targets?.find((row) => row[0] === 'PyPI');
-    expect(pypiRow).toHaveLength(8);
+    expect(pypiRow).toHaveLength(9);
     expect(pypiRow?.[3]).toBe('failed_http_400');
-    expect(pypiRow?.[7]).toContain('Bad | thing with `ticks` and a second line');
+    expect(pypiRow?.[8]).toContain('Bad | thing with `ticks` and a second line');
     expect(r.summary).toContain('Published 3 file(s) to Gitea; PyPI failed (400): the release is available from Gitea.');
   });
 
@@ -140,7 +144,7 @@ describe('--json', () => {
     expect(report.published).toBe(true);
     expect(report.targets.map((t) => [t.id, t.status, t.counts.uploaded])).toEqual([
       ['gitea', 'success', 3],
-      ['pypi', 'success', 2],
+      ['pypi', 'partial', 2],
     ]);
     expect(report.files.map((f) => f.filename).sort()).toEqual([...FILES].sort());
     // Each file's sha256 is known after the upload (computed while it streamed).

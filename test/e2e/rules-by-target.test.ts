@@ -4,7 +4,7 @@
  * predict it refuses. The files are real builds (fixtures/pypi-refused: hatchling 1.12's SPDX licence
  * under Metadata 2.1, a plain linux_x86_64 wheel), next to a normal release.
  */
-import { copyFile, mkdtemp, readdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,5 +108,28 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
       if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
       else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');
     }
+  });
+
+  it('a target that refuses every file is never "success": skipped_unsupported in the table, the outputs, a ::warning:: and the log', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-all-refused-'));
+    const local = ['molecule_demo_local-1.0.0+local.1-py3-none-any.whl', 'molecule_demo_local-1.0.0+local.1.tar.gz'];
+    for (const f of local) await copyFile(join(FIXTURES, f), join(dir, f));
+    const outputs = join(dir, 'outputs.txt');
+    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
+      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputs }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const s = parseSummary(r.stdout);
+    expect(s.targets).toEqual({ Gitea: 'success', PyPI: 'skipped_unsupported' });
+    expect(r.stdout).toMatch(/PyPI skipped \(it refuses every file\)/);
+    expect(r.stdout).toMatch(/^::warning::PyPI skipped_unsupported: 2 file\(s\) refused by its rules, never sent; first: .*local versions/m);
+    for (const f of local) expect(r.stderr).toMatch(new RegExp(`PyPI: skipped ${f.replace(/[.+]/g, '\\$&')}: PyPI refuses local versions`));
+    const written = await readFile(outputs, 'utf8');
+    expect(written).toMatch(/pypi_status<<(\S+)\nskipped_unsupported\n\1/);
+    expect(written).toMatch(/pypi_skipped<<(\S+)\n2\n\1/);
+    expect(pypi.uploads()).toHaveLength(0);
   });
 });

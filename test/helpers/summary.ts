@@ -29,7 +29,7 @@ export function parseSummary(markdown: string): SummaryTables {
     }
     if (header[0] === 'Target') {
       out.targets[row[0] ?? ''] = row[3] ?? '';
-      out.details[row[0] ?? ''] = row[7] ?? '';
+      out.details[row[0] ?? ''] = row[8] ?? '';
     } else if (header[0] === 'File') {
       const statuses: Record<string, string> = {};
       for (const [i, label] of header.slice(5).entries()) statuses[label] = row[5 + i] ?? '';

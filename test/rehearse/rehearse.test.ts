@@ -72,7 +72,8 @@ function expectPublishedToSandboxes(report: RehearsalReport): void {
   }
   expect(gitea?.status).toBe('success');
   expect(gitea?.files.map((f) => f.status)).toEqual(Array(13).fill('uploaded'));
-  expect(pypi?.status).toBe('success');
+  // The fixtures include files PyPI refuses (a local version, legacy sdists): it has the rest.
+  expect(pypi?.status).toBe('partial');
   for (const f of pypi?.files ?? []) expect(f.status, f.filename).toBe(PYPI_REFUSES.includes(f.filename) ? 'skipped_unsupported' : 'uploaded');
   const text = JSON.stringify(report);
   expect(text).not.toContain('canary');
