@@ -58,25 +58,24 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
   return { out: consoleFor(logger), logger, commands, actions, masked };
 }
 
+/**
+ * `check`'s results are what the user asked to see: stdout, as twine prints them (`check > report.txt`
+ * keeps them); only the tool's own problems go to stderr.
+ */
 export async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
   const { out } = session;
+  const print = (line: string) => io.stdout(`${line}\n`);
   const { check } = await import('../check.js');
   const report = await check(paths, { cwd: io.cwd, strict: flags.strict === true });
   for (const ignored of report.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
   for (const f of report.files) {
     const refusers = f.refusedBy.map((r) => r.target).join(' and ');
-    const verdict = f.verdict === 'PASSED, refused by a best-effort target' ? `PASSED, but ${refusers} would refuse it` : f.verdict;
-    out.info(`Checking ${f.path}: ${verdict}`, { event: 'check', file: f.filename, verdict: f.verdict });
-    for (const e of f.errors) out.error(`${f.filename}: ${e}`);
-    for (const r of f.refusedBy) {
-      const line = `${f.filename}: ${r.target} (${r.policy}) would refuse it: ${r.refusal.reason}${r.refusal.fix ? `; fix: ${r.refusal.fix}` : ''}`;
-      const fields = { event: 'refusal', file: f.filename, target: r.target };
-      if (r.policy === 'required') out.error(line, fields);
-      else out.warn(line, fields);
-    }
-    for (const w of f.warnings) out.warn(`${f.filename}: ${w}`);
+    print(`Checking ${f.path}: ${f.verdict === 'PASSED, refused by a best-effort target' ? `PASSED, but ${refusers} would refuse it` : f.verdict}`);
+    for (const e of f.errors) print(`  error: ${f.filename}: ${e}`);
+    for (const r of f.refusedBy) print(`  ${r.target} (${r.policy}) would refuse ${f.filename}: ${r.refusal.reason}${r.refusal.fix ? `; fix: ${r.refusal.fix}` : ''}`);
+    for (const w of f.warnings) print(`  warning: ${f.filename}: ${w}`);
   }
-  out.info(`${report.passed} passed, ${report.failed} failed`);
+  print(`${report.passed} passed, ${report.failed} failed`);
   return report.failed > 0 ? ExitCode.invalidArtifact : ExitCode.ok;
 }
 

@@ -51,12 +51,15 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('-v, --verbose', 'show debug detail (index look-ups, retries, ignored files)')
     .option('-q, --quiet', 'errors only')
     .addOption(new Option('--log-format <format>', 'log lines on stderr: human, or json (one record per line)').choices(['human', 'json']).default('human'))
-    .configureOutput({ writeOut: io.stderr, writeErr: io.stderr })
-    .showHelpAfterError()
+    // What the user asked to see (--help, --version) on stdout; a usage error and one line after it on stderr.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(molecule-publish --help lists the commands and options)')
     .exitOverride();
 
   const publish = program
     .command('publish', { isDefault: true })
+    // twine's habit: `twine upload dist/*`.
+    .alias('upload')
     .description('check the distributions, then upload them: Gitea first (must succeed), then PyPI (best-effort)')
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
     .option('-n, --dry-run', 'read and check everything, print the plan, send nothing')

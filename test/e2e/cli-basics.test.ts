@@ -34,21 +34,26 @@ describe('help and version', () => {
   it('--help lists the commands, exit codes and environment variables', async () => {
     const r = await runMain(['publish', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('--dry-run');
-    expect(r.stderr).toContain('MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN');
-    expect(r.stderr).toMatch(/3\s+invalid distributions/);
+    // What the user asked to see goes to stdout (`molecule-publish --help | less`).
+    expect(r.stdout).toContain('--dry-run');
+    expect(r.stdout).toContain('MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN');
+    expect(r.stdout).toMatch(/3\s+invalid distributions/);
+    expect(r.stderr).toBe('');
   });
 
   it('--version prints the package version', async () => {
     const r = await runMain(['--version']);
     expect(r.code).toBe(0);
-    expect(r.stderr.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // `v=$(molecule-publish --version)` works.
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('an unknown flag is a usage error (exit 2)', async () => {
     const r = await runMain(['--frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown option');
+    // The error and one line pointing at --help, not the whole help.
+    expect(r.stderr.trim().split('\n')).toEqual(["error: unknown option '--frobnicate'", '(molecule-publish --help lists the commands and options)']);
   });
 });
 
@@ -56,20 +61,21 @@ describe('check', () => {
   it('passes every fixture, like twine check', async () => {
     const r = await runMain(['check', 'fixtures/dist']);
     expect(r.code).toBe(0);
-    for (const f of fixtureFiles) expect(r.stderr).toContain(`Checking fixtures/dist/${f}: PASSED`);
-    expect(r.stderr).toContain(`${fixtureFiles.length} passed, 0 failed`);
+    // The results on stdout, as twine check prints them (`check > report.txt` keeps them).
+    for (const f of fixtureFiles) expect(r.stdout).toContain(`Checking fixtures/dist/${f}: PASSED`);
+    expect(r.stdout).toContain(`${fixtureFiles.length} passed, 0 failed`);
   });
 
   it('--strict fails on warnings (legacy sdist names)', async () => {
     const r = await runMain(['check', '--strict', 'fixtures/dist']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('My.Weird_Name-0.3.post1.tar.gz: FAILED due to warnings');
+    expect(r.stdout).toContain('My.Weird_Name-0.3.post1.tar.gz: FAILED due to warnings');
   });
 
   it.runIf(existsSync('/usr/share/python-wheels'))('passes the real wheels Debian ships (python3-pip-whl)', async () => {
     const r = await runMain(['check', '/usr/share/python-wheels']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/pip-[^ ]+\.whl: PASSED/);
+    expect(r.stdout).toMatch(/pip-[^ ]+\.whl: PASSED/);
   });
 
   it('reports a broken file in one line naming it, exit 3, no stack trace', async () => {
@@ -78,11 +84,11 @@ describe('check', () => {
     await copyFile(join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'), join(dir, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'));
     const r = await runMain(['check', dir]);
     expect(r.code).toBe(3);
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('  error:'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/broken-1\.0-py3-none-any\.whl: not a valid zip archive/);
-    expect(r.stderr).toContain('molecule_demo_hatch-2.0.0rc1-py3-none-any.whl: PASSED');
-    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stdout).toContain('molecule_demo_hatch-2.0.0rc1-py3-none-any.whl: PASSED');
+    expect(r.stdout + r.stderr).not.toMatch(STACK_LINE);
   });
 });
 
@@ -163,5 +169,15 @@ describe('--rehearse', () => {
     expect(r.stdout).toMatch(/\| molecule_demo_hatch-2\.0\.0rc1-py3-none-any\.whl \| yes \| matches \| (yes|—) \|/);
     expect(r.stdout + r.stderr).not.toContain('real-token-never-used');
     expect(r.stderr).toMatch(/Gitea \(required\) http:\/\/127\.0\.0\.1:\d+\/api\/packages\/rehearsal\/pypi: success/);
+  });
+});
+
+describe("twine's habits", () => {
+  it('`upload` is an alias of publish (twine upload dist/*)', async () => {
+    const r = await runMain(['upload', '--dry-run', '--no-pypi', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist'], {
+      env: giteaEnv(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('| Gitea | git.example.com (demo) | required | `dry_run` |');
   });
 });

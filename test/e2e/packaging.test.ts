@@ -29,9 +29,9 @@ describe('npm package', () => {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(out, info?.filename ?? '')], { cwd: app, timeout: 300_000 });
     const bin = join(app, 'node_modules', '.bin', 'molecule-publish');
     const help = await run(bin, ['--help'], { cwd: app });
-    expect(help.stderr).toContain('Publish Python wheels and sdists');
+    expect(help.stdout).toContain('Publish Python wheels and sdists');
     const dry = await run(bin, ['check', join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl')], { cwd: app });
-    expect(dry.stderr).toContain('1 passed, 0 failed');
+    expect(dry.stdout).toContain('1 passed, 0 failed');
 
     // The library: the same pipeline, values in and out.
     const wheel = join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl');
