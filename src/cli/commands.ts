@@ -47,8 +47,8 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
   const masked = new Set<string>();
   if (actions) {
     // Before anything else is printed: the runner hides these values from every later log line.
-    for (const name of SECRET_ENV) {
-      const value = io.env[name];
+    // As given and trimmed: a pasted newline is trimmed before the value is sent (config/resolve.ts).
+    for (const value of SECRET_ENV.flatMap((name) => [io.env[name], io.env[name]?.trim()])) {
       if (value && !masked.has(value)) {
         commands(command('add-mask', value));
         masked.add(value);
@@ -72,7 +72,8 @@ export async function runCheck(paths: string[], flags: { strict?: boolean }, ses
     const refusers = f.refusedBy.map((r) => r.target).join(' and ');
     print(`Checking ${f.path}: ${f.verdict === 'PASSED, refused by a best-effort target' ? `PASSED, but ${refusers} would refuse it` : f.verdict}`);
     for (const e of f.errors) print(`  error: ${f.filename}: ${e}`);
-    for (const r of f.refusedBy) print(`  ${r.target} (${r.policy}) would refuse ${f.filename}: ${r.refusal.reason}${r.refusal.fix ? `; fix: ${r.refusal.fix}` : ''}`);
+    for (const r of f.refusedBy)
+      print(`  ${r.target} (${r.policy}) would refuse ${f.filename}: ${r.refusal.reason}${r.refusal.fix ? `; fix: ${r.refusal.fix}` : ''}`);
     for (const w of f.warnings) print(`  warning: ${f.filename}: ${w}`);
   }
   print(`${report.passed} passed, ${report.failed} failed`);
@@ -127,8 +128,13 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   const settings = await resolveSettings(requestFrom(paths, flags, io));
   if (session.actions) {
     // Secrets named by the configuration: masked before anything else about this run is printed.
-    for (const value of settings.secrets) if (!session.masked.has(value)) session.commands(command('add-mask', value));
+    for (const value of settings.secrets) {
+      if (session.masked.has(value)) continue;
+      session.commands(command('add-mask', value));
+      session.masked.add(value);
+    }
   }
+  for (const note of settings.notes) out.warn(note);
   for (const blocker of settings.blockers) out.warn(`${blocker} (a real run would stop here with exit 2)`);
 
   const plan = await prepare(settings, {

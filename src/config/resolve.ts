@@ -62,6 +62,34 @@ export interface ResolvedTargets {
   targets: Target[];
   /** Problems that stop a real run but not a dry run (missing credentials or URL of a required target). */
   blockers: string[];
+  /** What was corrected on the way, for a warning each (credentials with surrounding whitespace). */
+  notes: string[];
+}
+
+/**
+ * A token pasted with a trailing newline is sent as is and refused (401/403) with no clue why: the
+ * credential variables are trimmed, with a note naming the variable (never its value).
+ */
+function trimCredentials(env: NodeJS.ProcessEnv, names: readonly string[]): { env: NodeJS.ProcessEnv; notes: string[] } {
+  const clean: NodeJS.ProcessEnv = { ...env };
+  const notes: string[] = [];
+  for (const name of new Set(names)) {
+    const value = env[name];
+    if (value === undefined || value === value.trim()) continue;
+    clean[name] = value.trim();
+    notes.push(`${name} had whitespace around it (a pasted newline?): trimmed`);
+  }
+  return { env: clean, notes };
+}
+
+/** An upload URL that is a simple index (what pip reads) would answer uploads with 404 or 405. */
+function refuseIndexAsUpload(url: string, source: string): void {
+  if (/\/simple\/?$/.test(new URL(url).pathname)) {
+    throw new UsageError(
+      `${source}: ${sanitizeUrl(url)} is a simple index (what pip reads), not an upload URL: Gitea's is https://HOST/api/packages/OWNER/pypi, PyPI's https://upload.pypi.org/legacy/`,
+      { code: 'config' },
+    );
+  }
 }
 
 /** A target on its way to being resolved: what is wrong with it stops the run only if it is required. */
@@ -101,8 +129,17 @@ function indexFor(kind: 'gitea' | 'pypi', uploadUrl: string): string {
   return kind === 'gitea' ? `${withoutTrailingSlash(uploadUrl)}/simple/` : defaultPypiIndexUrl(uploadUrl);
 }
 
-export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, options: ResolveOptions): ResolvedTargets {
+export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, options: ResolveOptions): ResolvedTargets {
   const file = options.file ?? {};
+  const credentialNames = [
+    ENV.giteaUser,
+    ENV.giteaToken,
+    ENV.pypiToken,
+    'TWINE_USERNAME',
+    'TWINE_PASSWORD',
+    ...(file.targets ?? []).flatMap((t) => [t['username-env'], t['password-env']].filter((n): n is string => n !== undefined)),
+  ];
+  const { env, notes } = trimCredentials(rawEnv, credentialNames);
   const fileSource = options.fileSource ?? 'pyproject.toml [tool.molecule-publish]';
   let candidates: Candidate[];
   if (options.repository) candidates = [fromPypirc(options.repository, env)];
@@ -123,7 +160,8 @@ export function resolveTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, optio
   if (!options.dryRun && blockers.length > 0) {
     throw new UsageError(blockers.join('\n'), { code: blockers.some((b) => /credentials missing/.test(b)) ? 'missing_credentials' : 'config' });
   }
-  return { targets: candidates.map((c) => c.target), blockers };
+  for (const c of candidates) if (c.target.uploadUrl) refuseIndexAsUpload(c.target.uploadUrl, c.target.label ?? c.target.kind.label);
+  return { targets: candidates.map((c) => c.target), blockers, notes };
 }
 
 function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileConfig, fileSource: string, dryRun: boolean): Candidate[] {
@@ -150,6 +188,13 @@ function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileCo
       pick(undefined, '', 'GITHUB_REPOSITORY_OWNER', undefined, '');
     if (base && owner) {
       const baseUrl = withoutTrailingSlash(parseUrl(base[0], 'the Gitea URL', base[1] || 'GITHUB_SERVER_URL'));
+      // The whole upload URL given as the base would become …/api/packages/o/pypi/api/packages/o/pypi (a 404).
+      if (/\/api\/packages\//.test(new URL(baseUrl).pathname)) {
+        throw new UsageError(
+          `${base[1] || 'GITHUB_SERVER_URL'}: ${sanitizeUrl(baseUrl)} is a package URL, not Gitea's base URL: give --gitea-url https://HOST with --gitea-owner OWNER, or the whole upload URL as --gitea-repository-url`,
+          { code: 'config' },
+        );
+      }
       if (!/^[A-Za-z0-9._-]+$/.test(owner[0])) {
         throw new UsageError(`${owner[1] || 'GITHUB_REPOSITORY_OWNER'}: '${owner[0]}' is not a valid Gitea owner name`, { code: 'config' });
       }

@@ -61,6 +61,8 @@ export interface Settings {
   readonly requireAttestations: boolean;
   /** Secret values a CI log must mask (tokens named by the configuration, .pypirc passwords). */
   readonly secrets: readonly string[];
+  /** What was corrected while resolving (for a warning each). */
+  readonly notes: readonly string[];
 }
 
 /** Secrets read from the environment by name, whatever the configuration. */
@@ -82,14 +84,15 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     : undefined;
 
   const secrets = new Set<string>();
-  for (const name of SECRET_ENV) if (env[name]) secrets.add(env[name]);
-  for (const t of file.config.targets ?? []) {
-    const value = env[t['password-env']];
-    if (value) secrets.add(value);
-  }
+  // As given and trimmed (what is sent, see resolveTargets): a CI log masks exact strings.
+  const secret = (value: string | undefined) => {
+    if (value?.trim()) secrets.add(value).add(value.trim());
+  };
+  for (const name of SECRET_ENV) secret(env[name]);
+  for (const t of file.config.targets ?? []) secret(env[t['password-env']]);
   if (repository?.password) secrets.add(repository.password);
 
-  const { targets, blockers } = resolveTargets(
+  const { targets, blockers, notes } = resolveTargets(
     {
       giteaUrl: request.giteaUrl,
       giteaOwner: request.giteaOwner,
@@ -128,6 +131,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     tls: Object.freeze(tls),
     requireAttestations: request.attestations === true,
     secrets: Object.freeze([...secrets]),
+    notes: Object.freeze(notes),
   });
 }
 

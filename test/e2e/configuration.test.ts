@@ -136,3 +136,35 @@ describe('.pypirc and --repository', () => {
     expect(missing.stderr).toContain(`Missing 'nope' section from ${join(home, '.pypirc')}.`);
   });
 });
+
+describe('first contact with the configuration', () => {
+  it('a token pasted with a trailing newline is trimmed, with a warning naming the variable (never the value)', async () => {
+    const gitea = await startGiteaRegistry();
+    open.push(gitea);
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-trim-'));
+    await copyFile(join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'), join(dir, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'));
+    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--no-pypi', dir], {
+      env: giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'gitea-test-token\n' }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN had whitespace around it (a pasted newline?): trimmed');
+    expect(r.stdout + r.stderr).not.toContain('gitea-test-token');
+    expect(gitea.files()).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      ['--gitea-url', 'https://git.example.com/api/packages/me/pypi', '--gitea-owner', 'me'],
+      /is a package URL, not Gitea's base URL: give --gitea-url https:\/\/HOST with --gitea-owner OWNER, or the whole upload URL as --gitea-repository-url/,
+    ],
+    [['--gitea-repository-url', 'https://git.example.com/api/packages/me/pypi/simple/'], /is a simple index \(what pip reads\), not an upload URL/],
+    [
+      ['--gitea-url', 'https://git.example.com', '--gitea-owner', 'me', '--pypi-url', 'https://pypi.org/simple/'],
+      /PyPI: https:\/\/pypi\.org\/simple\/ is a simple index/,
+    ],
+  ])('%j: refused before any request (exit 2), saying which URL to give', async (args, message) => {
+    const r = await runMain([...args, 'fixtures/dist'], { env: giteaEnv({ PYPI_TOKEN: 'pypi-x' }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
