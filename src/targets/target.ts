@@ -87,7 +87,10 @@ export function retryAfterMs(headers: ServerAnswer['headers'], now = Date.now())
 
 /** Collapse a server's body into one short line (HTML tags stripped), for messages. */
 export function oneLine(text: string, max = 300): string {
-  const flat = text
+  // An HTML error page (a proxy's, a login page) says it in its <title> once; its body repeats it
+  // with the server's name ("502 Bad Gateway 502 Bad Gateway nginx").
+  const title = /<html|<!doctype/i.test(text) ? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] : undefined;
+  const flat = (title?.trim() ? title : text)
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&amp;/g, '&')

@@ -83,7 +83,10 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
         if (attempt > options.retries) return failed(`${verdict.message} (gave up after ${attempt} attempts)`);
         const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.5 + deps.random() / 2);
         const delayMs = Math.min(verdict.retryAfterMs ?? backoff, options.maxRetryDelayMs);
-        deps.emit({ type: 'retry', target: target.id, filename: artifact.filename, attempt, delayMs, reason: verdict.message });
+        // The status first: "HTTP 503: Service Unavailable" says more than the message alone.
+        const named = httpStatus === undefined || verdict.message.startsWith(`HTTP ${httpStatus}`) || verdict.message.startsWith(`${httpStatus} `);
+        const reason = named ? verdict.message : `HTTP ${httpStatus}: ${verdict.message}`;
+        deps.emit({ type: 'retry', target: target.id, filename: artifact.filename, attempt, delayMs, reason });
         await deps.sleep(delayMs, options.signal);
         if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted while waiting to retry', ...at(attempt) });
         // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.

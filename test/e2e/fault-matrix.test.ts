@@ -211,7 +211,7 @@ function cases(side: Side): Case[] {
     {
       name: 'HTTP 502 with a multi-line HTML error page (nginx), always',
       arrange: fault({ kind: 'status', status: 502, body: NGINX_502, headers: { 'Content-Type': 'text/html' }, always: true }),
-      expected: fails('failed_http_502', new RegExp(`^(502 Bad Gateway 502 Bad Gateway nginx|Bad Gateway) ${gaveUp}`), ALL_ATTEMPTS, ALL_ATTEMPTS),
+      expected: fails('failed_http_502', new RegExp(`^(502 )?Bad Gateway ${gaveUp}`), ALL_ATTEMPTS, ALL_ATTEMPTS),
     },
     {
       name: 'HTTP 500 after storing the file, once (the index must show it landed: no second upload)',

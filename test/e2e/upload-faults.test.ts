@@ -153,4 +153,17 @@ describe.concurrent('server answers', () => {
     const lastUpload = p.requests.findLastIndex((q) => q.method === 'POST');
     expect(p.requests.slice(lastUpload + 1).some((q) => q.method === 'GET' && q.path.startsWith('/simple/molecule-demo-hatch/'))).toBe(true);
   });
+
+  it('a retry says the status, and an HTML error page is shown by its title, once', async () => {
+    const g = await gitea();
+    const page =
+      '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+    g.injectFault({ kind: 'status', status: 502, body: page, headers: { 'Content-Type': 'text/html' } });
+    g.injectFault({ kind: 'status', status: 503, body: 'Service Unavailable', headers: { 'Content-Type': 'text/plain' } });
+    const r = await run(g);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/: 502 Bad Gateway; retrying in/);
+    expect(r.stderr).not.toMatch(/502 Bad Gateway 502 Bad Gateway/);
+    expect(r.stderr).toMatch(/: HTTP 503: Service Unavailable; retrying in/);
+  });
 });
