@@ -133,7 +133,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
  * minted (Trusted Publishing). A refusal is that target's failure, explained, not a missing token.
  */
 async function withTrustedPublishing(target: Target, settings: Settings, hooks: PrepareHooks): Promise<Target> {
-  if (target.credentials || !target.kind.attestations || !oidcAvailable(settings.env)) return target;
+  if (target.credentials || !target.kind.attestations || !settings.trustedPublishing || !oidcAvailable(settings.env)) return target;
   const name = target.label ?? target.kind.label;
   try {
     const credentials = await trustedPublishingCredentials(

@@ -117,6 +117,7 @@ function requestFrom(paths: string[], flags: PublishFlags, io: CliIo): PublishRe
     engine,
     allowHttp: flags.allowHttp === true,
     attestations: flags.attestations === true,
+    ...(flags.trustedPublishing === false ? { trustedPublishing: false } : {}),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }
@@ -214,7 +215,7 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   );
   progress.stop();
   printTargets(out, report);
-  const markdown = `${renderMarkdown(report)}\n${renderRehearsalMarkdown(report.rehearsal)}`;
+  const markdown = `${renderMarkdown(report, { rehearsal: true })}\n${renderRehearsalMarkdown(report.rehearsal)}`;
   await writeSummary(state, session, markdown);
   if (state.json) {
     io.stderr(`${markdown}\n`);
@@ -227,7 +228,7 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   }
   const filesOk = report.rehearsal.files.every((f) => f.downloaded && f.sha256Matches && f.installed !== false);
   const ok = report.exitCode === 0 && filesOk;
-  const line = `${headline(report)} ${rehearsalHeadline(report.rehearsal)}`;
+  const line = `Rehearsal: ${headline(report)} ${rehearsalHeadline(report.rehearsal)}`;
   if (ok) out.info(line);
   else out.error(line);
   return ok ? ExitCode.ok : ExitCode.primaryFailed;

@@ -87,6 +87,10 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--cert <file>', 'PEM file of CA certificates to trust besides the system ones (default $SSL_CERT_FILE)')
     .option('--client-cert <file>', 'PEM file with a TLS client certificate and its private key')
     .option('--attestations', 'send the PEP 740 attestations beside each file to PyPI, and require one per file')
+    .option(
+      '--no-trusted-publishing',
+      'do not mint a PyPI token through Trusted Publishing (it starts by itself when PYPI_TOKEN is unset and the CI offers OIDC tokens: ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, i.e. GitHub Actions with id-token: write; env MOLECULE_PUBLISH_TRUSTED_PUBLISHING=0)',
+    )
     .option('--pyproject <file>', 'read [tool.molecule-publish] from FILE (default ./pyproject.toml, if present)')
     .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
     .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')

@@ -44,6 +44,8 @@ export interface PublishFlags
     >,
     Partial<EngineSettings> {
   pyproject?: string;
+  /** false with --no-trusted-publishing (commander's default is true: the environment decides then). */
+  trustedPublishing?: boolean;
   rehearseGitea?: GiteaProfile;
   summary?: string;
   json?: boolean;

@@ -46,6 +46,11 @@ export interface PublishRequest {
   clientCert?: string;
   /** Send attestations to PyPI and require one per file. */
   attestations?: boolean;
+  /**
+   * Mint a PyPI token through Trusted Publishing when a PyPI-like target has none and the CI offers
+   * OIDC tokens (default true; false, or MOLECULE_PUBLISH_TRUSTED_PUBLISHING=0, turns it off).
+   */
+  trustedPublishing?: boolean;
 }
 
 export interface Settings {
@@ -59,6 +64,7 @@ export interface Settings {
   readonly engine: Readonly<EngineSettings>;
   readonly tls: Readonly<TlsOptions>;
   readonly requireAttestations: boolean;
+  readonly trustedPublishing: boolean;
   /** Secret values a CI log must mask (tokens named by the configuration, .pypirc passwords). */
   readonly secrets: readonly string[];
   /** What was corrected while resolving (for a warning each). */
@@ -130,6 +136,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     engine: Object.freeze(engine),
     tls: Object.freeze(tls),
     requireAttestations: request.attestations === true,
+    trustedPublishing: request.trustedPublishing ?? !/^(0|false|no|off)$/i.test((env.MOLECULE_PUBLISH_TRUSTED_PUBLISHING ?? '').trim()),
     secrets: Object.freeze([...secrets]),
     notes: Object.freeze(notes),
   });

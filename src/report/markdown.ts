@@ -56,9 +56,15 @@ export function headline(report: PublishReport): string {
   return `${parts.join('; ')}${tail}.`;
 }
 
-export function renderMarkdown(report: PublishReport): string {
+export interface RenderOptions {
+  /** A rehearsal against local sandboxes: said in the heading and the headline, so it never reads as a release. */
+  rehearsal?: boolean;
+}
+
+export function renderMarkdown(report: PublishReport, options: RenderOptions = {}): string {
   const lines: string[] = [];
-  lines.push(`### molecule-publish${report.dryRun ? ' (dry run)' : ''}`, '', headline(report), '');
+  const title = options.rehearsal ? ' rehearsal (local sandbox registries; nothing was published)' : report.dryRun ? ' (dry run)' : '';
+  lines.push(`### molecule-publish${title}`, '', `${options.rehearsal ? 'Rehearsal: ' : ''}${headline(report)}`, '');
   lines.push('| Target | Where | Policy | Status | Uploaded | Already present | Skipped | Failed | Detail |');
   lines.push('|---|---|---|---|---:|---:|---:|---:|---|');
   for (const t of report.targets) {

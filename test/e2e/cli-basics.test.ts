@@ -169,6 +169,13 @@ describe('--rehearse', () => {
     expect(r.stdout).toMatch(/\| molecule_demo_hatch-2\.0\.0rc1-py3-none-any\.whl \| yes \| matches \| (yes|—) \|/);
     expect(r.stdout + r.stderr).not.toContain('real-token-never-used');
     expect(r.stderr).toMatch(/Gitea \(required\) http:\/\/127\.0\.0\.1:\d+\/api\/packages\/rehearsal\/pypi: success/);
+    // A rehearsal never reads like a release: its heading and headline say so.
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+      '### molecule-publish rehearsal (local sandbox registries; nothing was published)',
+      '',
+      expect.stringMatching(/^Rehearsal: Published 2 file\(s\) to Gitea/),
+    ]);
+    expect(r.stderr).toMatch(/^Rehearsal: Published 2 file\(s\) to Gitea/m);
   });
 });
 

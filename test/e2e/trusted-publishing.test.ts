@@ -137,4 +137,15 @@ describe('Trusted Publishing', () => {
     expect(r.code).toBe(0);
     expect(mints(pypi)).toBe(0);
   });
+
+  it.each([
+    ['--no-trusted-publishing', ['--no-trusted-publishing'], {}],
+    ['MOLECULE_PUBLISH_TRUSTED_PUBLISHING=0', [], { MOLECULE_PUBLISH_TRUSTED_PUBLISHING: '0' }],
+  ])('%s turns it off: no OIDC exchange, PyPI skipped_no_token', async (_how, flags, extra) => {
+    const { pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' } }] });
+    const r = await runMain([...flags, ...args], { env: { ...env, ...extra } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets.PyPI).toBe('skipped_no_token');
+    expect(mints(pypi)).toBe(0);
+  });
 });
