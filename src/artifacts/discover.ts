@@ -7,7 +7,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { distributionExtension } from './filename.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, MoleculeError, UsageError } from '../errors.js';
 import { uploadOrder } from './artifact.js';
 
 export type CompanionKind = 'signature' | 'attestation';
@@ -44,6 +44,9 @@ export async function discoverDistributions(paths: readonly string[], cwd = proc
     } else ignored.push(path);
   };
 
+  // Something named like a distribution that cannot be read as a file is an error, never left out
+  // quietly (twine says "No such file"): a dangling link, a folder named *.whl, an unreadable entry.
+  const unreadable: string[] = [];
   for (const given of searched) {
     const absolute = resolve(cwd, given);
     const info = await stat(absolute).catch(() => undefined);
@@ -51,9 +54,20 @@ export async function discoverDistributions(paths: readonly string[], cwd = proc
       const entries = await readdir(absolute, { withFileTypes: true });
       for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
         const path = join(given, entry.name);
-        const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(absolute, entry.name)).catch(() => undefined))?.isFile());
+        const target = entry.isSymbolicLink() ? await stat(join(absolute, entry.name)).catch((err: NodeJS.ErrnoException) => err) : undefined;
+        const isFile = entry.isFile() || (target !== undefined && !(target instanceof Error) && target.isFile());
         if (isFile) classify(path, false);
-        else ignored.push(path);
+        else if (distributionExtension(entry.name)) {
+          const why =
+            target instanceof Error
+              ? target.code === 'ENOENT'
+                ? 'a symbolic link to nothing'
+                : `unreadable (${target.code ?? target.message})`
+              : entry.isDirectory() || target?.isDirectory()
+                ? 'a folder'
+                : 'not a regular file';
+          unreadable.push(`${path}: named like a distribution but ${why}`);
+        } else ignored.push(path);
       }
     } else if (info?.isFile()) {
       classify(given, true);
@@ -64,6 +78,10 @@ export async function discoverDistributions(paths: readonly string[], cwd = proc
     } else {
       throw new UsageError(`${given}: no such file or folder`, { code: 'not_found' });
     }
+  }
+
+  if (unreadable.length > 0) {
+    throw new MoleculeError('invalid_artifact', ExitCode.invalidArtifact, unreadable.join('\n'), { hint: 'nothing was uploaded: remove or fix these entries' });
   }
 
   // The same file reached twice (a folder and a glob) is one file; two different files with one

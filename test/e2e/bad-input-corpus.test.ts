@@ -510,7 +510,7 @@ describe('valid but unusual inputs: published', () => {
     const dir = folder();
     const kinds = ['txt', 'json', 'egg', 'tar', 'gz', 'whl.metadata', 'py', 'md'];
     for (let i = 0; i < 3_000; i++) writeFileSync(join(dir, `file-${i}.${kinds[i % kinds.length] ?? 'txt'}`), `${i}\n`);
-    mkdirSync(join(dir, 'sub-1.0-py3-none-any.whl'));
+    // (A folder named like a wheel is an error now: see 'nothing in the folder is left out silently'.)
     await withRegistries(async (registries) => {
       const r = await publishRun(registries, [dir]);
       expectPublished(registries, r, [GOOD_WHEEL]);
@@ -554,6 +554,27 @@ describe('valid but unusual inputs: published', () => {
       expect(fields.get('summary')).toBe(summary);
       expect(fields.get('author')).toBe(author);
       expect(fields.get('description')).toBe(body);
+    });
+  });
+});
+
+describe('nothing in the folder is left out silently', () => {
+  it.each([
+    [
+      'a dangling *.whl symbolic link',
+      (dir: string) => symlinkSync(join(dir, 'gone.whl'), join(dir, 'demo-1.0-py3-none-any.whl')),
+      'a symbolic link to nothing',
+    ],
+    ['a folder named *.whl', (dir: string) => mkdirSync(join(dir, 'demo-1.0-py3-none-any.whl')), 'a folder'],
+  ])('%s: exit 3, one line naming it, nothing sent', async (_what, make, why) => {
+    const dir = folder();
+    make(dir);
+    await withRegistries(async (registries) => {
+      const r = await publishRun(registries, [dir]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`error: ${join(dir, 'demo-1.0-py3-none-any.whl')}: named like a distribution but ${why}`);
+      expect(registries.gitea.requests).toHaveLength(0);
+      expect(registries.pypi.requests).toHaveLength(0);
     });
   });
 });
