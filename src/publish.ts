@@ -41,8 +41,9 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
       continue;
     }
     if (requiredFailed || signal?.aborted) {
-      const status = signal?.aborted ? 'interrupted' : 'not_attempted';
-      const detail = status === 'interrupted' ? 'interrupted' : 'not attempted because a required target failed';
+      // A target that never started is not_attempted, whatever stopped the run before it.
+      const status = 'not_attempted';
+      const detail = signal?.aborted ? 'not attempted: the run was interrupted before it started' : 'not attempted because a required target failed';
       targets.push({
         ...baseReport(target.target),
         status,

@@ -16,7 +16,7 @@ import { cell, renderMarkdown, headline } from '../report/markdown.js';
 import { consoleFor, eventPrinter, printInspections, printTargets } from './console.js';
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
 import { colorWanted, createLogger, type LogFormat, type Verbosity } from '../log.js';
-import { command, isActions, stepOutputs, writeStepOutputs } from '../report/actions.js';
+import { command, isActions, stepOutputs, stoppedOutputs, writeStepOutputs } from '../report/actions.js';
 import type { CliIo, Console, GlobalFlags, PublishFlags, RunState } from './types.js';
 
 function verbosity(flags: GlobalFlags): Verbosity {
@@ -165,11 +165,9 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   } else {
     io.stdout(`${markdown}\n`);
   }
-  if (io.env.GITHUB_OUTPUT) {
-    await writeStepOutputs(resolve(io.cwd, io.env.GITHUB_OUTPUT), stepOutputs(report)).catch((err: NodeJS.ErrnoException) =>
-      out.warn(`cannot write step outputs to ${io.env.GITHUB_OUTPUT}: ${err.code ?? err.message}`),
-    );
-  }
+  const interrupted = io.interruptedBy?.();
+  const exitCode = interrupted ? (interrupted === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm) : report.exitCode;
+  await writeOutputs(io, session, stepOutputs(report, exitCode));
   if (session.actions) {
     for (const t of report.targets) {
       if (t.status === 'success' || t.status === 'dry_run' || t.status === 'skipped_no_token') continue;
@@ -177,10 +175,9 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
       session.commands(command(t.policy === 'required' ? 'error' : 'warning', text));
     }
   }
-  const interrupted = io.interruptedBy?.();
   if (interrupted) {
     out.error(`interrupted by ${interrupted}: uploads in flight were cancelled; run the same command again to finish (files already there are skipped)`);
-    return interrupted === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
+    return exitCode;
   }
   if (report.exitCode === 0) out.info(line);
   else out.error(line);
@@ -234,6 +231,14 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   return ok ? ExitCode.ok : ExitCode.primaryFailed;
 }
 
+/** Step outputs on every exit once the arguments are parsed, so a later step can branch on them. */
+async function writeOutputs(io: CliIo, session: Session, outputs: Record<string, string>): Promise<void> {
+  if (!io.env.GITHUB_OUTPUT) return;
+  await writeStepOutputs(resolve(io.cwd, io.env.GITHUB_OUTPUT), outputs).catch((err: NodeJS.ErrnoException) =>
+    session.out.warn(`cannot write step outputs to ${io.env.GITHUB_OUTPUT}: ${err.code ?? err.message}`),
+  );
+}
+
 async function writeSummary(state: RunState, session: Session, markdown: string): Promise<void> {
   if (!state.summaryFile) return;
   // Appended, never overwritten: earlier steps' summaries stay.
@@ -259,6 +264,7 @@ export async function reportError(err: unknown, io: CliIo, state: RunState, glob
   // A failed run still leaves its trace in the job summary and, with --json, a report.
   const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
   await writeSummary(state, session, summary);
+  await writeOutputs(io, session, stoppedOutputs(err.exitCode, state.dryRun));
   if (state.json) {
     const { errorJsonReport } = await import('../report/json.js');
     io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);

@@ -20,11 +20,12 @@ export function isActions(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** The step outputs a later step can branch on. */
-export function stepOutputs(report: PublishReport): Record<string, string> {
+export function stepOutputs(report: PublishReport, exitCode = report.exitCode): Record<string, string> {
   const outputs: Record<string, string> = {
-    published: String(!report.dryRun && report.exitCode === 0),
+    // The process's own exit code (130/143 after a signal), and published only when it is 0.
+    published: String(!report.dryRun && exitCode === 0),
     dry_run: String(report.dryRun),
-    exit_code: String(report.exitCode),
+    exit_code: String(exitCode),
     files: String(report.files.length),
   };
   for (const t of report.targets) {
@@ -36,6 +37,11 @@ export function stepOutputs(report: PublishReport): Record<string, string> {
     outputs[`${t.id}_failed`] = String(c.failed);
   }
   return outputs;
+}
+
+/** The outputs of a run that stopped before publishing (exit 2 or 3): nothing was published anywhere. */
+export function stoppedOutputs(exitCode: number, dryRun: boolean): Record<string, string> {
+  return { published: 'false', dry_run: String(dryRun), exit_code: String(exitCode), files: '0', gitea_status: 'not_attempted', pypi_status: 'not_attempted' };
 }
 
 export function formatOutputs(outputs: Record<string, string>, delimiter = `ghadelimiter_${randomUUID()}`): string {

@@ -50,7 +50,8 @@ describe.each([
     expect(r.code, r.stderr).toBe(exitCode);
     expect(r.stderr).toContain(`interrupted by ${signal}`);
     const s = parseSummary(r.summary);
-    expect(s.targets).toEqual({ Gitea: 'interrupted', PyPI: 'interrupted' });
+    // PyPI never started: not_attempted, not interrupted.
+    expect(s.targets).toEqual({ Gitea: 'interrupted', PyPI: 'not_attempted' });
     expect(Object.values(s.files).map((f) => f.Gitea)).toEqual(['interrupted', 'interrupted']);
     expect(gitea.files()).toHaveLength(0);
     expect(pypi.uploads()).toHaveLength(0);

@@ -4,6 +4,7 @@
  * commands, for success, partial failure and failure. In-process runs of the CLI (main() with its own
  * io); the canary test (secrets-canary) runs the built CLI once per output mode.
  */
+import { writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,5 +178,49 @@ describe('inside Actions', () => {
     const failed = await runMain(args, { env: { ...env, MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'wrong' } });
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^::error::Gitea failed_http_401: /m);
+  });
+
+  describe('step outputs on every exit', () => {
+    it.each([
+      ['exit 2 (missing Gitea credentials)', { MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: undefined }, 2],
+      ['exit 3 (an invalid file)', {}, 3],
+    ] as const)('%s: published=false and the real exit code', async (_what, env, code) => {
+      const dir = await mkdtemp(join(tmpdir(), 'molecule-outputs-'));
+      const outputs = join(dir, 'outputs.txt');
+      if (code === 3) writeFileSync(join(dir, 'broken-1.0-py3-none-any.whl'), 'not a zip\n');
+      const r = await runMain(['--gitea-url', 'https://git.example.com', '--gitea-owner', 'o', '--no-pypi', dir], {
+        env: giteaEnv({ GITHUB_OUTPUT: outputs, ...env }),
+      });
+      expect(r.code).toBe(code);
+      expect(parseOutputs(await readFile(outputs, 'utf8'))).toMatchObject({ published: 'false', exit_code: String(code), gitea_status: 'not_attempted' });
+    });
+
+    it.each([
+      ['SIGTERM during the PyPI upload', 'pypi', 'SIGTERM', 143],
+      ['SIGINT during the Gitea upload', 'gitea', 'SIGINT', 130],
+    ] as const)('%s: exit_code says %s, and a target that never started is not_attempted', async (_what, slow, signal, code) => {
+      const gitea = await startGiteaRegistry();
+      const pypi = await startPypiRegistry();
+      open.push(gitea, pypi);
+      (slow === 'gitea' ? gitea : pypi).injectFault({ kind: 'slow-answer', stallMs: 10_000, always: true });
+      const dir = await mkdtemp(join(tmpdir(), 'molecule-signal-'));
+      for (const f of FILES.slice(0, 1)) await copyFile(join(FIXTURES, f), join(dir, f));
+      const outputs = join(dir, 'outputs.txt');
+      const controller = new AbortController();
+      const stalled = slow === 'gitea' ? gitea : pypi;
+      const poll = setInterval(() => {
+        if (stalled.uploads().length > 0) controller.abort(new Error(signal));
+      }, 20);
+      const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
+        env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token', GITHUB_OUTPUT: outputs }),
+        signal: controller.signal,
+        interruptedBy: () => (controller.signal.aborted ? signal : undefined),
+      }).finally(() => clearInterval(poll));
+      expect(r.code).toBe(code);
+      const o = parseOutputs(await readFile(outputs, 'utf8'));
+      expect(o).toMatchObject({ published: 'false', exit_code: String(code) });
+      if (slow === 'gitea') expect(o.pypi_status).toBe('not_attempted');
+      else expect(o.gitea_status).toBe('success');
+    });
   });
 });

@@ -12,6 +12,8 @@ export interface MainOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   signal?: AbortSignal;
+  /** Which signal the abort stands for (the exit code is 130 or 143). */
+  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
 }
 
 export async function runMain(args: string[], options: MainOptions = {}): Promise<CliResult> {
@@ -30,6 +32,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.interruptedBy ? { interruptedBy: options.interruptedBy } : {}),
   });
   const summary = await readFile(summaryPath, 'utf8').catch(() => '');
   return { code, stdout, stderr, summary };
