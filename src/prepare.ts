@@ -61,6 +61,8 @@ export function planRefusals(targets: readonly Target[], artifacts: readonly Art
 
 export interface Plan {
   readonly dryRun: boolean;
+  /** A dry run that does not read the indexes. */
+  readonly offline: boolean;
   readonly discovery: Discovery;
   readonly inspections: readonly Inspection[];
   /** The files, in the order found (the engine orders its uploads). */
@@ -108,6 +110,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
   const e = settings.engine;
   return Object.freeze({
     dryRun: settings.dryRun,
+    offline: settings.offline,
     discovery: set.discovery,
     inspections: Object.freeze(set.inspections),
     artifacts: Object.freeze(artifacts),

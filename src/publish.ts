@@ -5,8 +5,9 @@
  */
 import type { Artifact, Inspection } from './artifacts/artifact.js';
 import { ExitCode } from './errors.js';
-import type { FileInfo, PublishReport, TargetReport } from './outcome/model.js';
+import type { FileInfo, FileResult, PublishReport, TargetReport } from './outcome/model.js';
 import { defaultDeps, type Plan } from './prepare.js';
+import { planAgainstIndex } from './upload/plan-view.js';
 import { fileResult } from './upload/context.js';
 import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent, type EngineOptions, type TargetPlan } from './upload/engine.js';
 
@@ -37,7 +38,7 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
   let requiredFailed = false;
   for (const target of plan.targets) {
     if (plan.dryRun) {
-      targets.push(dryRunReport(target, artifacts, plan.blockers));
+      targets.push(await dryRunReport(target, artifacts, plan, d));
       continue;
     }
     if (requiredFailed || signal?.aborted) {
@@ -71,22 +72,27 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
   return { dryRun: plan.dryRun, files, targets, exitCode: requiredOk ? ExitCode.ok : ExitCode.primaryFailed, durationMs: d.now() - started };
 }
 
-function dryRunReport(plan: TargetPlan, artifacts: readonly Artifact[], blockers: readonly string[]): TargetReport {
-  const { target, refusals } = plan;
-  const files = target.credentials
-    ? unsent(artifacts, refusals, 'would_upload')
-    : unsent(artifacts, refusals, 'not_attempted', `${target.credentialNames} not set`);
+/** What a real run would do at this target, with its index read (GET only) where it can be. */
+async function dryRunReport(targetPlan: TargetPlan, artifacts: readonly Artifact[], plan: Plan, deps: EngineDeps): Promise<TargetReport> {
+  const { target, refusals } = targetPlan;
+  const blockers = plan.blockers;
+  const seen = plan.offline ? { files: new Map<string, FileResult>() } : await planAgainstIndex(targetPlan, artifacts, plan.engine, deps);
+  const files = (
+    target.credentials ? unsent(artifacts, refusals, 'would_upload') : unsent(artifacts, refusals, 'not_attempted', `${target.credentialNames} not set`)
+  ).map((r) => seen.files.get(r.filename) ?? r);
   const report: TargetReport = {
     ...baseReport(target),
     status: target.credentials ? 'dry_run' : target.policy === 'required' ? 'dry_run' : 'skipped_no_token',
     files,
     durationMs: 0,
   };
-  if (target.policy === 'required' && blockers.length > 0) {
-    report.detail = `a real run would stop (exit 2): ${blockers.join('; ')}`;
-  } else if (!target.credentials) {
-    report.detail = `${target.credentialNames} not set: a real run would skip this target`;
-  }
+  const notes: string[] = [];
+  if (target.policy === 'required' && blockers.length > 0) notes.push(`a real run would stop (exit 2): ${blockers.join('; ')}`);
+  else if (!target.credentials) notes.push(`${target.credentialNames} not set: a real run would skip this target`);
+  if (seen.unreadable) notes.push(`could not read its index (${seen.unreadable}): the plan assumes none of the files is there`);
+  const conflicts = files.filter((f) => f.status === 'conflict').length;
+  if (conflicts > 0) notes.push(`${conflicts} file(s) differ from what it already has under the same name: a real run would stop there`);
+  if (notes.length > 0) report.detail = notes.join('; ');
   return report;
 }
 

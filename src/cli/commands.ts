@@ -118,6 +118,7 @@ function requestFrom(paths: string[], flags: PublishFlags, io: CliIo): PublishRe
     allowHttp: flags.allowHttp === true,
     attestations: flags.attestations === true,
     ...(flags.trustedPublishing === false ? { trustedPublishing: false } : {}),
+    ...(flags.offline === true ? { offline: true } : {}),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }

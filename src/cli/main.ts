@@ -62,7 +62,8 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .alias('upload')
     .description('check the distributions, then upload them: Gitea first (must succeed), then PyPI (best-effort)')
     .argument('[paths...]', 'folders (their distributions), files or globs', ['dist/'])
-    .option('-n, --dry-run', 'read and check everything, print the plan, send nothing')
+    .option('-n, --dry-run', "read and check everything, read each registry's index (GET only), print the plan, send nothing")
+    .option('--offline', 'with --dry-run: do not read the indexes (no network at all)')
     .option(
       '--rehearse',
       'publish to local Gitea-like and PyPI-like registries on 127.0.0.1, download every file back and install each wheel (needs no credentials)',

@@ -44,6 +44,7 @@ export interface PublishFlags
     >,
     Partial<EngineSettings> {
   pyproject?: string;
+  offline?: boolean;
   /** false with --no-trusted-publishing (commander's default is true: the environment decides then). */
   trustedPublishing?: boolean;
   rehearseGitea?: GiteaProfile;

@@ -51,6 +51,8 @@ export interface PublishRequest {
    * OIDC tokens (default true; false, or MOLECULE_PUBLISH_TRUSTED_PUBLISHING=0, turns it off).
    */
   trustedPublishing?: boolean;
+  /** A dry run that does not read the registries' indexes (no network at all). */
+  offline?: boolean;
 }
 
 export interface Settings {
@@ -65,6 +67,7 @@ export interface Settings {
   readonly tls: Readonly<TlsOptions>;
   readonly requireAttestations: boolean;
   readonly trustedPublishing: boolean;
+  readonly offline: boolean;
   /** Secret values a CI log must mask (tokens named by the configuration, .pypirc passwords). */
   readonly secrets: readonly string[];
   /** What was corrected while resolving (for a warning each). */
@@ -136,6 +139,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     engine: Object.freeze(engine),
     tls: Object.freeze(tls),
     requireAttestations: request.attestations === true,
+    offline: request.offline === true,
     trustedPublishing: request.trustedPublishing ?? !/^(0|false|no|off)$/i.test((env.MOLECULE_PUBLISH_TRUSTED_PUBLISHING ?? '').trim()),
     secrets: Object.freeze([...secrets]),
     notes: Object.freeze(notes),

@@ -94,7 +94,7 @@ describe('check', () => {
 
 describe('dry run', () => {
   it('plans every fixture, wheels first, sends nothing, never prints credential values', async () => {
-    const r = await runMain(['--dry-run', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist'], {
+    const r = await runMain(['--dry-run', '--offline', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist'], {
       env: giteaEnv({ MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN: 'canary-gitea-secret-123', PYPI_TOKEN: 'pypi-canary-secret-456' }),
     });
     expect(r.code).toBe(0);
@@ -115,7 +115,7 @@ describe('dry run', () => {
   });
 
   it('without credentials still exits 0 but says a real run would stop, and PyPI is skipped_no_token', async () => {
-    const r = await runMain(['--dry-run', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist']);
+    const r = await runMain(['--dry-run', '--offline', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('a real run would stop (exit 2)');
     expect(r.stdout).toContain('| PyPI | upload.pypi.org | best-effort | `skipped_no_token` |');
@@ -181,9 +181,12 @@ describe('--rehearse', () => {
 
 describe("twine's habits", () => {
   it('`upload` is an alias of publish (twine upload dist/*)', async () => {
-    const r = await runMain(['upload', '--dry-run', '--no-pypi', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist'], {
-      env: giteaEnv(),
-    });
+    const r = await runMain(
+      ['upload', '--dry-run', '--offline', '--no-pypi', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'demo', 'fixtures/dist'],
+      {
+        env: giteaEnv(),
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('| Gitea | git.example.com (demo) | required | `dry_run` |');
   });

@@ -54,7 +54,7 @@ describe('npm package', () => {
       join(app, 'use.ts'),
       "import { publish, check, type PublishReport, type CheckReport } from 'molecule-publish';\n" +
         'export async function go(): Promise<[PublishReport, CheckReport]> {\n' +
-        "  return [await publish({ paths: ['dist/'], giteaUrl: 'https://git.example.com', giteaOwner: 'me', dryRun: true }), await check(['dist/'])];\n" +
+        "  return [await publish({ paths: ['dist/'], giteaUrl: 'https://git.example.com', giteaOwner: 'me', dryRun: true, offline: true }), await check(['dist/'])];\n" +
         '}\n',
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -269,3 +269,39 @@ describe('publishing', () => {
     expect(pypi.requests).toHaveLength(0);
   });
 });
+
+describe('the dry run looks at the registries', () => {
+  it('after a partial publish, says per target what is already there, what would go and what conflicts; sends nothing', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-dry-index-'));
+    const files = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
+    for (const f of files) await copyFile(join(FIXTURES, f), join(dir, f));
+    const args = ['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl];
+    // Gitea got both files earlier; PyPI was down then and has only a different wheel under the same name.
+    expect((await runMain([...args, '--no-pypi', dir], { env: giteaEnv() })).code).toBe(0);
+    pypi.seedFile({ project: 'molecule-demo-hatch', version: '2.0.0rc1', filename: files[0] as string, content: Buffer.from('other bytes') });
+    const uploads = gitea.uploads().length + pypi.uploads().length;
+
+    const r = await runMain(['--dry-run', ...args, dir], { env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }) });
+    expect(r.code, r.stderr).toBe(0);
+    const s = parseSummary(r.stdout);
+    expect(s.files[files[0] as string]).toEqual({ Gitea: 'already_present', PyPI: 'conflict' });
+    expect(s.files[files[1] as string]).toEqual({ Gitea: 'already_present', PyPI: 'would_upload' });
+    expect(s.details.PyPI).toMatch(/1 file\(s\) differ from what it already has under the same name/);
+    expect(r.stderr).toMatch(/already_present\s+molecule_demo_hatch-2\.0\.0rc1-py3-none-any\.whl/);
+    expect(gitea.uploads().length + pypi.uploads().length).toBe(uploads);
+  });
+
+  it('an index it cannot read is said once, and the plan falls back to would_upload', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-dry-down-'));
+    await copyFile(join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'), join(dir, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl'));
+    // Nothing listens on port 9 of the loopback: connection refused.
+    const r = await runMain(['--dry-run', '--no-pypi', '--gitea-url', 'http://127.0.0.1:9', '--gitea-owner', 'o', dir], { env: giteaEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    const s = parseSummary(r.stdout);
+    expect(s.files['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl']).toEqual({ Gitea: 'would_upload' });
+    expect(s.details.Gitea).toMatch(/could not read its index \(.*connection refused\): the plan assumes none of the files is there/);
+  });
+});

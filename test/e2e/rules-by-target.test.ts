@@ -47,7 +47,9 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
 
   it('dry run: the plan shows them skipped_unsupported at PyPI and would_upload at Gitea', async () => {
     const { dir, refused } = await mixedSet();
-    const r = await runMain(['--dry-run', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'o', dir], { env: giteaEnv({ PYPI_TOKEN: 'pypi-x' }) });
+    const r = await runMain(['--dry-run', '--offline', '--gitea-url', 'https://git.example.com', '--gitea-owner', 'o', dir], {
+      env: giteaEnv({ PYPI_TOKEN: 'pypi-x' }),
+    });
     expect(r.code, r.stderr).toBe(0);
     const s = parseSummary(r.stdout);
     for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'would_upload', PyPI: 'skipped_unsupported' });

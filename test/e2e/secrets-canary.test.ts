@@ -152,7 +152,9 @@ const SCENARIOS: Scenario[] = [
         check: ([r]) => {
           expect(r?.stderr).toContain('Gitea credentials missing');
           expect(r?.stderr).toContain('GITEA_PYPI_PUBLISHER_USER/GITEA_PYPI_PUBLISHER_TOKEN are set');
-          expect(gitea.requests.length + pypi.requests.length).toBe(0);
+          // The dry run reads each index (GET only) and sends nothing.
+          expect(gitea.uploads().length + pypi.uploads().length).toBe(0);
+          expect([...gitea.requests, ...pypi.requests].every((q) => q.method === 'GET')).toBe(true);
         },
         close: [gitea, pypi],
       };
