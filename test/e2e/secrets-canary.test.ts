@@ -310,7 +310,9 @@ const SCENARIOS: Scenario[] = [
         env: bothTokens,
         check: ([r]) => {
           expect(parseSummary(r?.summary ?? '').targets).toEqual({ Gitea: 'dry_run', PyPI: 'dry_run' });
-          expect(gitea.requests.length + pypi.requests.length).toBe(0);
+          // The dry run reads each index (GET only) and sends nothing.
+          expect(gitea.uploads().length + pypi.uploads().length).toBe(0);
+          expect([...gitea.requests, ...pypi.requests].every((q) => q.method === 'GET')).toBe(true);
         },
         close: [gitea, pypi],
       };
