@@ -105,7 +105,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
         `${attested} attestation(s) found but not sent to ${target.label ?? target.kind.label}: PyPI accepts them only with Trusted Publishing (--attestations sends them anyway)`,
       );
     }
-    targets.push(Object.freeze({ target, refusals: refusals.get(target.id) ?? new Map<string, Refusal>(), sendAttestations }));
+    targets.push(Object.freeze({ target, refusals: refusals.get(target.id) ?? new Map<string, Refusal>(), sendAttestations, references: settings.others }));
   }
   const e = settings.engine;
   return Object.freeze({

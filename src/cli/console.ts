@@ -72,6 +72,9 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
           delayMs: e.delayMs,
         });
         break;
+      case 'warning':
+        out.warn(`${e.target}: ${e.message}`, { event: e.type, target: e.target });
+        break;
       case 'index':
         out.debug(`${e.target}: index for ${e.project}: ${e.outcome}`, { event: e.type, target: e.target, project: e.project });
         break;

@@ -64,6 +64,11 @@ export interface ResolvedTargets {
   blockers: string[];
   /** What was corrected on the way, for a warning each (credentials with surrounding whitespace). */
   notes: string[];
+  /**
+   * Configured targets this run does not publish to (--only): their indexes are read, anonymously
+   * where they allow it, so that no target gets bytes that differ from theirs under the same name.
+   */
+  others: Target[];
 }
 
 /**
@@ -142,6 +147,7 @@ export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, op
   const { env, notes } = trimCredentials(rawEnv, credentialNames);
   const fileSource = options.fileSource ?? 'pyproject.toml [tool.molecule-publish]';
   let candidates: Candidate[];
+  let others: Target[] = [];
   if (options.repository) candidates = [fromPypirc(options.repository, env)];
   else if (file.targets) candidates = file.targets.map((entry) => fromEntry(entry, env, fileSource));
   else candidates = defaultTargets(flags, env, file, fileSource, options.dryRun);
@@ -153,6 +159,7 @@ export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, op
     }
     // The operator's tool for finishing a release on one registry: it must succeed there.
     chosen.target.policy = 'required';
+    others = candidates.filter((c) => c !== chosen && c.target.indexUrl !== '').map((c) => c.target);
     candidates = [chosen];
   }
 
@@ -161,7 +168,7 @@ export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, op
     throw new UsageError(blockers.join('\n'), { code: blockers.some((b) => /credentials missing/.test(b)) ? 'missing_credentials' : 'config' });
   }
   for (const c of candidates) if (c.target.uploadUrl) refuseIndexAsUpload(c.target.uploadUrl, c.target.label ?? c.target.kind.label);
-  return { targets: candidates.map((c) => c.target), blockers, notes };
+  return { targets: candidates.map((c) => c.target), blockers, notes, others };
 }
 
 function defaultTargets(flags: TargetFlags, env: NodeJS.ProcessEnv, file: FileConfig, fileSource: string, dryRun: boolean): Candidate[] {

@@ -72,6 +72,8 @@ export interface Settings {
   readonly secrets: readonly string[];
   /** What was corrected while resolving (for a warning each). */
   readonly notes: readonly string[];
+  /** Configured targets this run does not publish to (--only): their indexes guard against other bytes. */
+  readonly others: readonly Target[];
 }
 
 /** Secrets read from the environment by name, whatever the configuration. */
@@ -101,7 +103,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
   for (const t of file.config.targets ?? []) secret(env[t['password-env']]);
   if (repository?.password) secrets.add(repository.password);
 
-  const { targets, blockers, notes } = resolveTargets(
+  const { targets, blockers, notes, others } = resolveTargets(
     {
       giteaUrl: request.giteaUrl,
       giteaOwner: request.giteaOwner,
@@ -143,6 +145,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
     trustedPublishing: request.trustedPublishing ?? !/^(0|false|no|off)$/i.test((env.MOLECULE_PUBLISH_TRUSTED_PUBLISHING ?? '').trim()),
     secrets: Object.freeze([...secrets]),
     notes: Object.freeze(notes),
+    others: Object.freeze(others.map((t) => Object.freeze({ ...t }))),
   });
 }
 

@@ -42,6 +42,8 @@ export type EngineEvent =
   | { type: 'file-done'; target: string; result: FileResult }
   | { type: 'retry'; target: string; filename: string; attempt: number; delayMs: number; reason: string }
   | { type: 'index'; target: string; project: string; outcome: string }
+  /** Something the user should read, once (an index that could not be read, …). */
+  | { type: 'warning'; target: string; message: string }
   | { type: 'target-done'; target: string; status: TargetStatus };
 
 /** One target as the engine publishes to it: the target, what it refuses of this set, and whether it gets attestations. */
@@ -49,6 +51,8 @@ export interface TargetPlan {
   readonly target: Target;
   readonly refusals: ReadonlyMap<string, Refusal>;
   readonly sendAttestations: boolean;
+  /** Other registries whose index must not list other bytes under a file's name (see attempt.ts). */
+  readonly references?: readonly Target[];
 }
 
 export interface EngineDeps {
@@ -61,6 +65,9 @@ export interface EngineDeps {
 export interface Context {
   target: Target;
   sendAttestations: boolean;
+  references: readonly Target[];
+  /** Pages of the references, per reference and project (read once each). */
+  referencePages: Map<string, Promise<IndexLookup>>;
   dispatcher: Dispatcher;
   options: EngineOptions;
   deps: EngineDeps;

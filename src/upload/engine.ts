@@ -73,7 +73,17 @@ export async function publishToTarget(
   }
 
   const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
-  const ctx: Context = { target, sendAttestations: plan.sendAttestations, dispatcher, options, deps, index: new Map(), digests };
+  const ctx: Context = {
+    target,
+    sendAttestations: plan.sendAttestations,
+    dispatcher,
+    options,
+    deps,
+    index: new Map(),
+    digests,
+    references: plan.references ?? [],
+    referencePages: new Map(),
+  };
   const results = new Map<string, FileResult>();
   let stopped: FileResult | undefined;
   const slot = limiter(options.concurrency);

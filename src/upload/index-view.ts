@@ -79,6 +79,49 @@ export async function confirmAccepted(ctx: Context, artifact: Artifact, page: In
   return listed === 'same' || listed === 'different' ? { outcome: list, state: listed } : { outcome: page, state };
 }
 
+/**
+ * One set of bytes per file name, across registries: another configured registry that already lists
+ * this file name with other bytes (a rebuild after an outage) makes it a conflict here, before any
+ * upload. An index that cannot be read is said once, and the upload goes on.
+ */
+export async function referenceConflict(ctx: Context, artifact: Artifact): Promise<FileResult | undefined> {
+  for (const reference of ctx.references) {
+    const project = reference.kind.indexProjectName(artifact.name);
+    const key = `${reference.id} ${project}`;
+    let pending = ctx.referencePages.get(key);
+    if (!pending) {
+      pending = readIndex({
+        indexUrl: reference.indexUrl,
+        project,
+        uploadUrl: reference.uploadUrl,
+        credentials: reference.credentials,
+        dispatcher: ctx.dispatcher,
+        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+      });
+      ctx.referencePages.set(key, pending);
+      const page = await pending;
+      if (page.kind === 'error') {
+        ctx.deps.emit({
+          type: 'warning',
+          target: ctx.target.id,
+          message: `could not read ${reference.label ?? reference.kind.label}'s index to compare (${page.message}); going on`,
+        });
+      }
+    }
+    const page = await pending;
+    const entry = page.kind === 'found' ? page.files.get(artifact.filename) : undefined;
+    if (!entry?.sha256) continue;
+    const local = await digestOf(ctx, artifact);
+    if (entry.sha256 === local) continue;
+    const name = reference.label ?? reference.kind.label;
+    return fileResult(artifact, 'conflict', {
+      detail: `${name} already holds a different file under this name (local sha256 ${local.slice(0, 12)}…, ${name} ${entry.sha256.slice(0, 12)}…)`,
+      hint: `a rebuild is not the release ${name} has: publish the very files it holds (download them from its index), or bump the version`,
+    });
+  }
+  return undefined;
+}
+
 export function conflictResult(ctx: Context, artifact: Artifact, outcome: IndexLookup, attempts: number, durationMs: number): FileResult {
   const remote = outcome.kind === 'found' ? outcome.files.get(artifact.filename)?.sha256 : undefined;
   const local = artifact.sha256 ?? ctx.digests.get(artifact.filename);

@@ -23,7 +23,17 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
   const files = new Map<string, FileResult>();
   if (!target.indexUrl) return { files };
   const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
-  const ctx: Context = { target, sendAttestations: false, dispatcher, options, deps, index: new Map(), digests: new Map() };
+  const ctx: Context = {
+    target,
+    sendAttestations: false,
+    dispatcher,
+    options,
+    deps,
+    index: new Map(),
+    digests: new Map(),
+    references: [],
+    referencePages: new Map(),
+  };
   try {
     const wanted = artifacts.filter((a) => !plan.refusals.has(a.filename));
     const firstOfProject = new Map(wanted.map((a) => [target.kind.indexProjectName(a.name), a]));

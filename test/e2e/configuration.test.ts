@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, giteaEnv } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
+import { simpleMetadata, writeWheel } from '../helpers/archives.js';
 import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/index.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -93,7 +94,7 @@ policy = "best-effort"
 });
 
 describe('--only', () => {
-  it('finishes a release on PyPI after its outage: PyPI alone, required, Gitea untouched', async () => {
+  it('finishes a release on PyPI after its outage: PyPI alone, required, Gitea only read', async () => {
     const gitea = await startGiteaRegistry();
     const pypi = await startPypiRegistry();
     open.push(gitea, pypi);
@@ -111,7 +112,10 @@ describe('--only', () => {
     expect(parseSummary(r.stdout).targets).toEqual({ PyPI: 'success' });
     expect(r.stdout).toContain('| PyPI | 127.0.0.1');
     expect(r.stdout).toMatch(/\| required \| `success` \|/);
-    expect(gitea.requests.length).toBe(giteaRequests);
+    // Gitea only read (its index, to compare the bytes): nothing sent there.
+    const since = gitea.requests.slice(giteaRequests);
+    expect(since.every((q) => q.method === 'GET' && q.path.includes('/simple/'))).toBe(true);
+    expect(gitea.uploads()).toHaveLength(2);
     expect(pypi.files()).toHaveLength(2);
   });
 });
@@ -166,5 +170,50 @@ describe('first contact with the configuration', () => {
     const r = await runMain([...args, 'fixtures/dist'], { env: giteaEnv({ PYPI_TOKEN: 'pypi-x' }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('--only pypi after an outage: one set of bytes per file name', () => {
+  const WHEEL = 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl';
+
+  it("refuses to put a rebuild on PyPI whose bytes differ from Gitea's; the very file Gitea holds goes", async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const original = await mkdtemp(join(tmpdir(), 'molecule-only-'));
+    await copyFile(join(FIXTURES, WHEEL), join(original, WHEEL));
+    const target = ['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl];
+    expect((await runMain([...target, '--no-pypi', original], { env: giteaEnv() })).code).toBe(0);
+
+    // A manual re-publish usually rebuilds: other bytes under the same name. No Gitea token is needed.
+    const rebuilt = await mkdtemp(join(tmpdir(), 'molecule-rebuilt-'));
+    writeWheel(rebuilt, WHEEL, { metadata: simpleMetadata('molecule_demo_hatch', '2.0.0rc1', [['Keywords', 'rebuilt']]) });
+    const refused = await runMain([...target, '--only', 'pypi', rebuilt], { env: { PYPI_TOKEN: 'pypi-test-token' } });
+    expect(refused.code).toBe(1);
+    const s = parseSummary(refused.stdout);
+    expect(s.files[WHEEL]).toEqual({ PyPI: 'conflict' });
+    expect(s.details.PyPI).toMatch(/Gitea already holds a different file under this name \(local sha256 [0-9a-f]{12}…, Gitea [0-9a-f]{12}…\)/);
+    expect(refused.stderr).toMatch(/publish the very files it holds/);
+    expect(pypi.uploads()).toHaveLength(0);
+
+    const same = await runMain([...target, '--only', 'pypi', original], { env: { PYPI_TOKEN: 'pypi-test-token' } });
+    expect(same.code, same.stderr).toBe(0);
+    expect(pypi.files().map((f) => f.filename)).toEqual([WHEEL]);
+  });
+
+  it("says in one line that Gitea's index could not be read, and goes on", async () => {
+    const pypi = await startPypiRegistry();
+    open.push(pypi);
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-only-down-'));
+    await copyFile(join(FIXTURES, WHEEL), join(dir, WHEEL));
+    const r = await runMain(
+      ['--gitea-url', 'http://127.0.0.1:9', '--gitea-owner', 'o', '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, '--only', 'pypi', dir],
+      {
+        env: { PYPI_TOKEN: 'pypi-test-token' },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/could not read Gitea's index to compare/g)).toHaveLength(1);
+    expect(pypi.files()).toHaveLength(1);
   });
 });
