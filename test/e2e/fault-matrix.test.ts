@@ -147,12 +147,9 @@ function cases(side: Side): Case[] {
   const list: Case[] = [
     {
       name: 'connection refused (nothing listens on the port)',
-      arrange: async (_s) => {
-        const closed = side === 'gitea' ? await startGiteaRegistry() : await startPypiRegistry();
-        const url = side === 'gitea' ? closed.url : (closed as PypiRegistry).uploadUrl;
-        await closed.close();
-        return { url, uploads: () => undefined };
-      },
+      // Port 9 of the loopback (discard): nothing listens there. A registry closed for the purpose
+      // could see its port taken by another test's server, the cases running side by side.
+      arrange: async () => ({ url: side === 'gitea' ? 'http://127.0.0.1:9' : 'http://127.0.0.1:9/legacy/', uploads: () => undefined }),
       expected: fails('failed_network', new RegExp(`^connection refused ${gaveUp}`), undefined, ALL_ATTEMPTS),
     },
     {
