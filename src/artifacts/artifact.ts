@@ -101,7 +101,10 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
     return result;
   }
 
-  const metadata = parseCoreMetadata(metadataText);
+  const rawMetadata = parseCoreMetadata(metadataText);
+  // twine sends Name and Version trimmed (packaging strips them), and Gitea then accepts them: so do we,
+  // and say so, since a 'Version: 1.0.0 ' with a trailing space is a build problem worth fixing.
+  const metadata = trimIdentity(rawMetadata, (field) => result.warnings.push(`${metadataPath}: ${field} has whitespace around it: sent trimmed`));
   const own = validateMetadata(metadata);
   const named = validateAgainstFilename(metadata, dist);
   result.errors.push(...own.errors.map((e) => `${metadataPath}: ${e}`), ...named.errors);
@@ -123,6 +126,18 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   if (sha256 !== undefined) result.artifact.sha256 = sha256;
   if (zip !== undefined) result.artifact.zip = zip;
   return result;
+}
+
+function trimIdentity(meta: CoreMetadata, warn: (field: string) => void): CoreMetadata {
+  const single = { ...meta.single };
+  for (const key of ['name', 'version'] as const) {
+    const value = single[key];
+    if (value !== undefined && value !== value.trim() && value.trim() !== '') {
+      single[key] = value.trim();
+      warn(key === 'name' ? 'Name' : 'Version');
+    }
+  }
+  return { ...meta, single };
 }
 
 /** Upload order: wheels before sdists (as twine and uv do), then by file name. */

@@ -121,6 +121,8 @@ const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 export function parseCoreMetadata(text: string): CoreMetadata {
   const message = parseRfc822(text);
   const meta: CoreMetadata = { single: {}, multi: {}, unknownHeaders: [], problems: [] };
+  // A Set: 100,000 distinct unknown headers made `includes` quadratic (30 s for 1 MiB of METADATA).
+  const unknown = new Set<string>();
   for (const defect of message.defects.slice(0, 1)) {
     meta.problems.push(`malformed header line '${truncate(defect)}' (expected 'Name: value')`);
   }
@@ -131,7 +133,10 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       continue;
     }
     if (!spec) {
-      if (!meta.unknownHeaders.includes(name)) meta.unknownHeaders.push(name);
+      if (!unknown.has(name)) {
+        unknown.add(name);
+        meta.unknownHeaders.push(name);
+      }
       continue;
     }
     if (spec.multiple) {

@@ -6,8 +6,10 @@
  * The metadata is capped (16 MiB) so a zip or tar bomb cannot eat memory.
  */
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { crc32, createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import tar from 'tar-stream';
@@ -16,6 +18,8 @@ import { normalizeName } from './filename.js';
 import { versionKey } from './pep440.js';
 
 export const METADATA_SIZE_CAP = 16 * 1024 * 1024;
+const BOMB_FLOOR = 64 * 1024 * 1024;
+const BOMB_RATIO = 100;
 
 /** A problem with the archive, phrased for the user; the caller adds the file name. */
 export class ArchiveProblem extends Error {}
@@ -49,6 +53,14 @@ export async function readDistMetadata(path: string, dist: DistFilename, cap = M
 }
 
 function decodeUtf8(bytes: Buffer, where: string): string {
+  // TextDecoder drops a byte-order mark silently; Python's email parser, which pip and twine use, then
+  // reads the first header as part of the body, and the file has no name or version for them.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new ArchiveProblem(`${where} starts with a UTF-8 byte-order mark: pip would read no headers from it (save it as UTF-8 without BOM)`);
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new ArchiveProblem(`${where} is UTF-16: pip reads metadata as UTF-8`);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -71,10 +83,33 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
+/**
+ * A member name that Python's zipfile (what pip and twine use) reads differently from yauzl: Python
+ * cuts a name at NUL, keeps backslashes, and ignores the Info-ZIP Unicode Path field (0x7075), which
+ * yauzl follows. Such a wheel could be checked as one METADATA and installed with another: refused.
+ */
+function ambiguousName(entry: yauzl.Entry): string | undefined {
+  const raw = entry.fileNameRaw as Buffer;
+  if (raw.includes(0)) return 'a NUL byte';
+  if (raw.includes(0x5c)) return 'a backslash';
+  const unicodePath = entry.extraFields.some((f) => f.id === 0x7075);
+  const decoded = raw.toString((entry.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1');
+  if (unicodePath && decoded !== entry.fileName) return 'a Unicode Path field (0x7075) naming another file';
+  return undefined;
+}
+
 async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
     const entries: yauzl.Entry[] = [];
     zip.on('entry', (entry: yauzl.Entry) => {
+      const why = ambiguousName(entry);
+      if (why) {
+        const shown = JSON.stringify((entry.fileNameRaw as Buffer).toString('latin1'))
+          .slice(1, -1)
+          .slice(0, 80);
+        reject(new ArchiveProblem(`member '${shown}' has ${why}: pip would read another file than this check does (refused as ambiguous)`));
+        return;
+      }
       entries.push(entry);
       zip.readEntry();
     });
@@ -131,12 +166,31 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     const matches = entries.filter((e) => e.fileName === wanted);
     if (matches.length === 0) throw new ArchiveProblem(`${wanted} is missing`);
     if (matches.length > 1) throw new ArchiveProblem(`${wanted} appears ${matches.length} times in the archive`);
-    const bytes = await readZipEntry(zip, matches[0] as yauzl.Entry, cap);
+    const entry = matches[0] as yauzl.Entry;
+    const bytes = await readZipEntry(zip, entry, cap);
+    checkCrc(entry, bytes);
+    await checkWheelFile(zip, entries, distInfo);
     // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
     const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
     const facts: ZipFacts = { ...zipFacts(entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
     return { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts };
   });
+}
+
+/** yauzl does not check CRC-32; pip (zipfile) does, and refuses a corrupt METADATA. */
+function checkCrc(entry: yauzl.Entry, bytes: Buffer): void {
+  if (crc32(bytes) >>> 0 !== entry.crc32 >>> 0) throw new ArchiveProblem(`${entry.fileName} fails its CRC-32 check: the archive is corrupt (pip refuses it)`);
+}
+
+/** pip refuses a wheel without `.dist-info/WHEEL`, or whose Wheel-Version is not 1.x (wheel spec, pip's wheel_version). */
+async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[], distInfo: string): Promise<void> {
+  const wheel = entries.find((e) => e.fileName === `${distInfo}/WHEEL`);
+  if (!wheel) throw new ArchiveProblem(`${distInfo}/WHEEL is missing: pip refuses a wheel without it`);
+  const text = (await readZipEntry(zip, wheel, 64 * 1024)).toString('utf8');
+  const version = /^Wheel-Version:[ \t]*(\S*)/im.exec(text)?.[1];
+  if (version === undefined) throw new ArchiveProblem(`${distInfo}/WHEEL has no Wheel-Version: pip refuses the wheel`);
+  if (!/^1(\.\d+)?$/.test(version))
+    throw new ArchiveProblem(`${distInfo}/WHEEL says Wheel-Version ${version.slice(0, 20)}: pip installs wheels of version 1.x only`);
 }
 
 async function readZipSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
@@ -148,6 +202,7 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
     if (pkgInfos.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${pkgInfos.length} times in the sdist`);
     const entry = pkgInfos[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
+    checkCrc(entry, bytes);
     return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(entries) };
   });
 }
@@ -201,7 +256,23 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
   });
 
   try {
-    await pipeline(createReadStream(path), createGunzip(), extract);
+    // Bounded work on a gzip bomb (16 MiB of .tar.gz holding 16 GiB took a minute per read): past
+    // 64 MiB, more than 100 bytes out for each byte in is refused (Warehouse refuses ratios over 50).
+    const size = (await stat(path)).size;
+    let inflated = 0;
+    const bounded = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        inflated += chunk.length;
+        if (inflated > BOMB_FLOOR && inflated > size * BOMB_RATIO) {
+          done(
+            new ArchiveProblem(
+              `decompresses to more than ${BOMB_RATIO} times its size (over ${Math.round(inflated / 1048576)} MiB from ${Math.round(size / 1024)} KiB): refused as a decompression bomb`,
+            ),
+          );
+        } else done(null, chunk);
+      },
+    });
+    await pipeline(createReadStream(path), createGunzip(), bounded, extract);
   } catch (err) {
     if (err instanceof ArchiveProblem) throw err;
     const message = (err as Error).message;

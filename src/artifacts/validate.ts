@@ -46,9 +46,16 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   const warnings: string[] = [];
   const pypi: Refusal[] = [];
   const refuse = (reason: string, fix?: string) => pypi.push(fix === undefined ? { reason } : { reason, fix });
-  for (const header of meta.unknownHeaders) {
-    // twine 6.1+ refuses unknown headers; no server reads them from the file, so we only warn.
-    warnings.push(`unrecognised metadata field '${header}' (ignored)`);
+  // twine 6.1+ refuses unknown headers; no server reads them from the file, so we only warn: once,
+  // with the count and the first few (100,000 of them were 100,000 lines of warnings).
+  const unknown = meta.unknownHeaders;
+  if (unknown.length === 1) warnings.push(`unrecognised metadata field '${shorten(unknown[0] ?? '', 60)}' (ignored)`);
+  else if (unknown.length > 1) {
+    const shown = unknown
+      .slice(0, 3)
+      .map((h) => `'${shorten(h, 40)}'`)
+      .join(', ');
+    warnings.push(`${unknown.length} unrecognised metadata fields (ignored): ${shown}${unknown.length > 3 ? ', …' : ''}`);
   }
 
   const metadataVersion = meta.single.metadata_version;
