@@ -21,7 +21,15 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type ErrorCode = 'usage' | 'config' | 'missing_credentials' | 'not_found' | 'no_distributions' | 'invalid_artifact' | 'unsupported_by_required_target';
+export type ErrorCode =
+  | 'usage'
+  | 'config'
+  | 'missing_credentials'
+  | 'not_found'
+  | 'no_distributions'
+  | 'invalid_artifact'
+  | 'unsupported_by_required_target'
+  | 'interrupted';
 
 export interface MoleculeErrorOptions {
   hint?: string;

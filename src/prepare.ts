@@ -33,10 +33,14 @@ export interface InspectedSet {
 }
 
 /** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
-export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean } = {}): Promise<InspectedSet> {
+export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean; signal?: AbortSignal } = {}): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
   // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
-  const inspections = await mapLimited(discovery.files, 8, (f) => inspectArtifact(f.path, { cwd, digest: options.digest === true }));
+  // A signal stops the reading between files (each is bounded in size and time): no file is left half-read.
+  const inspections = await mapLimited(discovery.files, 8, async (f) => {
+    if (options.signal?.aborted) throw new MoleculeError('interrupted', ExitCode.sigterm, 'interrupted while reading the files; nothing was uploaded');
+    return inspectArtifact(f.path, { cwd, digest: options.digest === true });
+  });
   return { discovery, inspections };
 }
 
@@ -84,7 +88,7 @@ export interface PrepareHooks {
 export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Promise<Plan> {
   const note = hooks.note ?? (() => undefined);
   // A dry run shows each file's sha256; a publish computes it while sending (one read per file).
-  const set = await inspectSet(settings.paths, settings.cwd, { digest: settings.dryRun });
+  const set = await inspectSet(settings.paths, settings.cwd, { digest: settings.dryRun, ...(hooks.signal ? { signal: hooks.signal } : {}) });
   await attachAttestations(set.inspections, set.discovery.companions, { required: settings.requireAttestations, cwd: settings.cwd });
   // Everything that stops a run with exit 3 is decided before the first request (Trusted Publishing's included).
   if (set.inspections.some((i) => i.errors.length > 0 || !i.artifact)) throw new InvalidArtifactsError(set.inspections);

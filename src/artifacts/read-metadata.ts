@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { crc32, createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
@@ -83,6 +83,15 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
+/** yauzl's words for a broken archive, as what is wrong with the file. */
+function zipError(message: string): string {
+  if (/invalid central directory file header signature/.test(message)) {
+    return "the archive's central directory is not where its end record says: data before the archive (a self-extracting stub?) or a corrupt file";
+  }
+  if (/invalid local file header signature/.test(message)) return 'a member is not where the central directory says: the archive is corrupt';
+  return `corrupt zip archive (${message})`;
+}
+
 /**
  * A member name that Python's zipfile (what pip and twine use) reads differently from yauzl: Python
  * cuts a name at NUL, keeps backslashes, and ignores the Info-ZIP Unicode Path field (0x7075), which
@@ -114,7 +123,7 @@ async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
       zip.readEntry();
     });
     zip.once('end', () => resolve(entries));
-    zip.once('error', (err: Error) => reject(new ArchiveProblem(`corrupt zip archive (${err.message})`)));
+    zip.once('error', (err: Error) => reject(new ArchiveProblem(zipError(err.message))));
     zip.readEntry();
   });
 }
@@ -122,6 +131,10 @@ async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
 async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number): Promise<Buffer> {
   if (entry.uncompressedSize > cap) {
     throw new ArchiveProblem(`${entry.fileName} is ${entry.uncompressedSize} bytes, over the ${cap}-byte limit for metadata`);
+  }
+  if (entry.isEncrypted()) throw new ArchiveProblem(`${entry.fileName} is encrypted: no installer can read it`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw new ArchiveProblem(`${entry.fileName} is compressed with method ${entry.compressionMethod} (only stored and deflate are read here, and by PyPI)`);
   }
   const stream = await new Promise<Readable>((resolve, reject) => {
     zip.openReadStream(entry, (err, s) => (err || !s ? reject(new ArchiveProblem(`cannot read ${entry.fileName} (${err?.message})`)) : resolve(s)));
@@ -169,12 +182,37 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     const entry = matches[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
     checkCrc(entry, bytes);
+    await checkFraming(path, entries, entry);
     await checkWheelFile(zip, entries, distInfo);
     // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
     const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
     const facts: ZipFacts = { ...zipFacts(entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
     return { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts };
   });
+}
+
+/**
+ * The zip's framing as Warehouse checks it (utils/zipfiles.py): nothing before the first member (a
+ * self-extracting stub), and the metadata file's local header naming the same file as the central
+ * directory (a crafted archive can show one name to one reader and another to the next).
+ */
+async function checkFraming(path: string, entries: readonly yauzl.Entry[], metadata: yauzl.Entry): Promise<void> {
+  const first = Math.min(...entries.map((e) => e.relativeOffsetOfLocalHeader));
+  if (entries.length > 0 && first > 0) throw new ArchiveProblem(`${first} bytes of other data come before the archive's first member (a self-extracting stub?): PyPI refuses it`);
+  const handle = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(30);
+    await handle.read(header, 0, 30, metadata.relativeOffsetOfLocalHeader);
+    if (header.readUInt32LE(0) !== 0x04034b50) throw new ArchiveProblem(`${metadata.fileName}: no local header where the central directory says: the archive is corrupt`);
+    const nameLength = header.readUInt16LE(26);
+    const name = Buffer.alloc(nameLength);
+    await handle.read(name, 0, nameLength, metadata.relativeOffsetOfLocalHeader + 30);
+    if (!name.equals(metadata.fileNameRaw as Buffer)) {
+      throw new ArchiveProblem(`${metadata.fileName}: its local header names '${JSON.stringify(name.toString('latin1')).slice(1, -1).slice(0, 80)}': the archive's two directories disagree (pip and PyPI refuse it)`);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** yauzl does not check CRC-32; pip (zipfile) does, and refuses a corrupt METADATA. */
@@ -211,7 +249,9 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
 // tar.gz sdists
 
 async function readTarSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
-  const extract = tar.extract();
+  // Old V7 tars have no ustar magic; GNU tar, Python's tarfile and PyPI read them, and so do we.
+  // (@types/tar-stream does not declare the option tar-stream 3 reads.)
+  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
   const tops = new Set<string>();
   const found: MetadataFile[] = [];
   let problem: ArchiveProblem | undefined;
@@ -224,6 +264,8 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
     const parts = name.split('/').filter((p) => p !== '');
     if (parts[0] !== undefined) tops.add(parts[0]);
     const isPkgInfo = parts.length === 2 && parts[1] === 'PKG-INFO';
+    // `name-1.0//PKG-INFO` is PKG-INFO to a path join but not to PyPI, which looks for `{top}/PKG-INFO`.
+    if (isPkgInfo && name !== `${parts[0]}/PKG-INFO`) problem ??= new ArchiveProblem(`PKG-INFO is stored as '${name.slice(0, 80)}', not '${parts[0]}/PKG-INFO'`);
     if (!isPkgInfo || problem) {
       stream.on('end', () => next());
       stream.resume();

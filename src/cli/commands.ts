@@ -258,17 +258,20 @@ export async function reportError(err: unknown, io: CliIo, state: RunState, glob
     else out.info('run again with --verbose for details, and please open an issue with them');
     return ExitCode.usage;
   }
+  // Interrupted while reading the files: the exit code is the signal's (130 or 143).
+  const signal = err.code === 'interrupted' ? io.interruptedBy?.() : undefined;
+  const exitCode = signal === 'SIGINT' ? ExitCode.sigint : signal === 'SIGTERM' ? ExitCode.sigterm : err.exitCode;
   const lines = err.message.split('\n');
   for (const line of lines) out.error(line);
   if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
   if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
   // A failed run still leaves its trace in the job summary and, with --json, a report.
-  const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${err.exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
+  const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
   await writeSummary(state, session, summary);
-  await writeOutputs(io, session, stoppedOutputs(err.exitCode, state.dryRun));
+  await writeOutputs(io, session, stoppedOutputs(exitCode, state.dryRun));
   if (state.json) {
     const { errorJsonReport } = await import('../report/json.js');
-    io.stdout(`${JSON.stringify(errorJsonReport(lines, err.exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
+    io.stdout(`${JSON.stringify(errorJsonReport(lines, exitCode, state.startedAt, state.dryRun), null, 2)}\n`);
   }
-  return err.exitCode;
+  return exitCode;
 }

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectArtifact } from '../../src/artifacts/artifact.js';
-import { makeTempDir, metadataText, simpleMetadata, writeTarGz, writeWheel, writeZip } from '../helpers/archives.js';
+import { makeTempDir, metadataText, python, simpleMetadata, writeTarGz, writeWheel, writeZip } from '../helpers/archives.js';
 
 const temp = makeTempDir('molecule-hostile-');
 afterAll(() => temp.cleanup());
@@ -137,4 +137,71 @@ describe('bounded work', () => {
     expect(await errorsOf(path)).toEqual([expect.stringMatching(/decompresses to more than 100 times its size .*: refused as a decompression bomb/)]);
     expect(performance.now() - started).toBeLessThan(10_000);
   }, 30_000);
+});
+
+describe('framing, as PyPI validates it', () => {
+  it('data before the first member (a self-extracting stub) is refused', async () => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+    writeFileSync(path, Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), readFileSync(path)]));
+    const errors = await errorsOf(path);
+    expect(errors).toHaveLength(1);
+    // yauzl finds no central directory at the offsets the end record gives (Python's zipfile compensates).
+    expect(errors[0]).toMatch(/data before the archive \(a self-extracting stub\?\)/);
+  });
+
+  it("a local header that names another file than the central directory's is refused", async () => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+    // Only the first occurrence: the local header (the central directory keeps the real name).
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf(Buffer.from('demo-1.0.dist-info/METADATA'));
+    Buffer.from('demo-1.0.dist-info/METADATX').copy(bytes, at);
+    writeFileSync(path, bytes);
+    expect(await errorsOf(path)).toEqual([expect.stringMatching(/METADATA: its local header names 'demo-1\.0\.dist-info\/METADATX': the archive's two directories disagree/)]);
+  });
+
+  it('an encrypted METADATA is said in plain words', async () => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+    const bytes = readFileSync(path);
+    const name = Buffer.from('demo-1.0.dist-info/METADATA');
+    for (let at = bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1')); at !== -1; at = bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1'), at + 4)) {
+      if (bytes.subarray(at + 46, at + 46 + bytes.readUInt16LE(at + 28)).equals(name)) bytes.writeUInt16LE(bytes.readUInt16LE(at + 8) | 1, at + 8);
+    }
+    writeFileSync(path, bytes);
+    expect(await errorsOf(path)).toEqual([expect.stringMatching(/METADATA is encrypted: no installer can read it/)]);
+  });
+});
+
+describe('sdists', () => {
+  it('an old V7-format tar (no ustar magic) is read, as GNU tar, tarfile and PyPI read it', async () => {
+    const d = dir();
+    const path = join(d, 'demo-1.0.tar.gz');
+    python(
+      [
+        'import io, sys, tarfile',
+        'data = sys.stdin.buffer.read()',
+        "with tarfile.open(sys.argv[1], 'w:gz', format=tarfile.USTAR_FORMAT) as tf:",
+        "    info = tarfile.TarInfo('demo-1.0/PKG-INFO'); info.size = len(data); info.mtime = 1700000000",
+        '    tf.addfile(info, io.BytesIO(data))',
+        // Strip the ustar magic and version from the header (what a V7 tar has there: nothing).
+        'import gzip',
+        "raw = bytearray(gzip.decompress(open(sys.argv[1], 'rb').read()))",
+        'raw[257:265] = bytes(8)',
+        'chk = sum(raw[0:148]) + 8 * 32 + sum(raw[156:512])',
+        "raw[148:156] = ('%06o' % chk).encode() + b'\\0 '",
+        "open(sys.argv[1], 'wb').write(gzip.compress(bytes(raw), mtime=0))",
+      ].join('\n'),
+      [path],
+      simpleMetadata('demo', '1.0'),
+    );
+    const inspection = await inspectArtifact(path);
+    expect(inspection.errors).toEqual([]);
+    expect(inspection.artifact?.version).toBe('1.0');
+  });
+
+  it("PKG-INFO stored as 'demo-1.0//PKG-INFO' is refused (PyPI looks for demo-1.0/PKG-INFO)", async () => {
+    const path = writeTarGz(join(dir(), 'demo-1.0.tar.gz'), [{ name: 'demo-1.0//PKG-INFO', data: simpleMetadata('demo', '1.0') }]);
+    const errors = await errorsOf(path);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/PKG-INFO is stored as 'demo-1\.0\/\/PKG-INFO', not 'demo-1\.0\/PKG-INFO'|no PKG-INFO/);
+  });
 });

@@ -3,11 +3,13 @@
  * the files `interrupted`, the exit code is 130 / 143, and running the same command again finishes
  * the publish with each file stored once.
  */
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { simpleMetadata, writeTarGz } from '../helpers/archives.js';
 import { FIXTURES, giteaEnv, startCli } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { parseSummary } from '../helpers/summary.js';
@@ -67,4 +69,27 @@ describe.each([
         .sort(),
     ).toEqual([...FILES].sort());
   });
+});
+
+describe('SIGTERM while the files are being read', () => {
+  it('ends the process within a second, exit 143, nothing sent', async () => {
+    // Forty 24 MiB .tar.gz of random bytes (hard links of one): several seconds of reading.
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-slow-read-'));
+    const first = join(dir, 'slow0-1.0.tar.gz');
+    writeTarGz(first, [
+      { name: 'slow0-1.0/PKG-INFO', data: simpleMetadata('slow0', '1.0') },
+      { name: 'slow0-1.0/noise.bin', data: randomBytes(24 * 1024 * 1024) },
+    ]);
+    for (let i = 1; i < 40; i++) await link(first, join(dir, `slow${i}-1.0.tar.gz`));
+    const gitea = await startGiteaRegistry();
+    open.push(gitea);
+    const cli = await startCli(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--no-pypi', dir], { env: giteaEnv() });
+    await sleep(700);
+    const sent = Date.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    expect(r.code).toBe(143);
+    expect(gitea.requests).toHaveLength(0);
+  }, 60_000);
 });
