@@ -33,7 +33,11 @@ export interface InspectedSet {
 }
 
 /** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
-export async function inspectSet(paths: readonly string[], cwd = process.cwd(), options: { digest?: boolean; signal?: AbortSignal } = {}): Promise<InspectedSet> {
+export async function inspectSet(
+  paths: readonly string[],
+  cwd = process.cwd(),
+  options: { digest?: boolean; signal?: AbortSignal } = {},
+): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
   // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
   // A signal stops the reading between files (each is bounded in size and time): no file is left half-read.

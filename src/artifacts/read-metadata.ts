@@ -198,17 +198,21 @@ async function readWheelMetadata(path: string, namePart: string, version: string
  */
 async function checkFraming(path: string, entries: readonly yauzl.Entry[], metadata: yauzl.Entry): Promise<void> {
   const first = Math.min(...entries.map((e) => e.relativeOffsetOfLocalHeader));
-  if (entries.length > 0 && first > 0) throw new ArchiveProblem(`${first} bytes of other data come before the archive's first member (a self-extracting stub?): PyPI refuses it`);
+  if (entries.length > 0 && first > 0)
+    throw new ArchiveProblem(`${first} bytes of other data come before the archive's first member (a self-extracting stub?): PyPI refuses it`);
   const handle = await open(path, 'r');
   try {
     const header = Buffer.alloc(30);
     await handle.read(header, 0, 30, metadata.relativeOffsetOfLocalHeader);
-    if (header.readUInt32LE(0) !== 0x04034b50) throw new ArchiveProblem(`${metadata.fileName}: no local header where the central directory says: the archive is corrupt`);
+    if (header.readUInt32LE(0) !== 0x04034b50)
+      throw new ArchiveProblem(`${metadata.fileName}: no local header where the central directory says: the archive is corrupt`);
     const nameLength = header.readUInt16LE(26);
     const name = Buffer.alloc(nameLength);
     await handle.read(name, 0, nameLength, metadata.relativeOffsetOfLocalHeader + 30);
     if (!name.equals(metadata.fileNameRaw as Buffer)) {
-      throw new ArchiveProblem(`${metadata.fileName}: its local header names '${JSON.stringify(name.toString('latin1')).slice(1, -1).slice(0, 80)}': the archive's two directories disagree (pip and PyPI refuse it)`);
+      throw new ArchiveProblem(
+        `${metadata.fileName}: its local header names '${JSON.stringify(name.toString('latin1')).slice(1, -1).slice(0, 80)}': the archive's two directories disagree (pip and PyPI refuse it)`,
+      );
     }
   } finally {
     await handle.close();
@@ -265,7 +269,8 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
     if (parts[0] !== undefined) tops.add(parts[0]);
     const isPkgInfo = parts.length === 2 && parts[1] === 'PKG-INFO';
     // `name-1.0//PKG-INFO` is PKG-INFO to a path join but not to PyPI, which looks for `{top}/PKG-INFO`.
-    if (isPkgInfo && name !== `${parts[0]}/PKG-INFO`) problem ??= new ArchiveProblem(`PKG-INFO is stored as '${name.slice(0, 80)}', not '${parts[0]}/PKG-INFO'`);
+    if (isPkgInfo && name !== `${parts[0]}/PKG-INFO`)
+      problem ??= new ArchiveProblem(`PKG-INFO is stored as '${name.slice(0, 80)}', not '${parts[0]}/PKG-INFO'`);
     if (!isPkgInfo || problem) {
       stream.on('end', () => next());
       stream.resume();

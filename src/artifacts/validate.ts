@@ -68,11 +68,11 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   const name = meta.single.name;
   if (name === undefined || name.trim() === '') errors.push("'name' is a required field");
   else if (!PROJECT_NAME.test(name))
-    errors.push(`'${name}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
+    errors.push(`'${shown(name)}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
 
   const version = meta.single.version;
   if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
-  else if (!isValidVersion(version)) errors.push(`'${version}' is an invalid value for Version (not PEP 440)`);
+  else if (!isValidVersion(version)) errors.push(`'${shown(version)}' is an invalid value for Version (not PEP 440)`);
 
   // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
   // twine 6.1+ and PyPI.
@@ -185,6 +185,15 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/**
+ * A name or version as a message shows it: characters outside printable ASCII escaped, so that a
+ * Cyrillic 'о' in 'hоmoglyph' does not look like the Latin one ('h\u043emoglyph'), and shortened.
+ */
+export function shown(text: string, max = 80): string {
+  const escaped = text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shorten(escaped, max);
+}
+
 function shorten(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -197,10 +206,10 @@ export function validateAgainstFilename(meta: CoreMetadata, dist: DistFilename):
   const name = meta.single.name;
   const version = meta.single.version;
   if (name !== undefined && normalizeName(name) !== dist.name) {
-    errors.push(`the file name says project '${dist.namePart}' but the metadata says '${name}'`);
+    errors.push(`the file name says project '${shown(dist.namePart)}' but the metadata says '${shown(name)}'`);
   }
   if (version !== undefined && isValidVersion(version) && versionKey(dist.version) !== versionKey(version)) {
-    errors.push(`the file name says version '${dist.version}' but the metadata says '${version}'`);
+    errors.push(`the file name says version '${shown(dist.version)}' but the metadata says '${shown(version)}'`);
   }
   if (dist.kind === 'sdist') {
     if (dist.format === 'zip') {

@@ -156,7 +156,9 @@ describe('framing, as PyPI validates it', () => {
     const at = bytes.indexOf(Buffer.from('demo-1.0.dist-info/METADATA'));
     Buffer.from('demo-1.0.dist-info/METADATX').copy(bytes, at);
     writeFileSync(path, bytes);
-    expect(await errorsOf(path)).toEqual([expect.stringMatching(/METADATA: its local header names 'demo-1\.0\.dist-info\/METADATX': the archive's two directories disagree/)]);
+    expect(await errorsOf(path)).toEqual([
+      expect.stringMatching(/METADATA: its local header names 'demo-1\.0\.dist-info\/METADATX': the archive's two directories disagree/),
+    ]);
   });
 
   it('an encrypted METADATA is said in plain words', async () => {

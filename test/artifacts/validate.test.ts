@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCoreMetadata } from '../../src/artifacts/metadata.js';
-import { validateAgainstFilename, validateMetadata, type Findings } from '../../src/artifacts/validate.js';
+import { shown, validateAgainstFilename, validateMetadata, type Findings } from '../../src/artifacts/validate.js';
 import { parseDistFilename, type DistFilename } from '../../src/artifacts/filename.js';
 
 const OK_BASE = ['Metadata-Version: 2.1', 'Name: demo', 'Version: 1.0', 'Description-Content-Type: text/markdown'];
@@ -56,7 +56,7 @@ describe('validateMetadata', () => {
 
   it.each(['foo bar', '-foo', 'foo-', 'föö', '.x'])('refuses the project name %j', (name) => {
     expect(check([`Name: ${name}`]).errors).toEqual([
-      `'${name}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`,
+      `'${shown(name)}' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`,
     ]);
   });
 
@@ -264,5 +264,18 @@ describe('validateAgainstFilename', () => {
 
   it('does not warn about a PEP 625 sdist', () => {
     expect(validateAgainstFilename(meta('demo-pkg', '1.0'), dist('demo_pkg-1.0.tar.gz'))).toEqual({ errors: [], warnings: [], pypi: [] });
+  });
+});
+
+describe('messages show names and versions safely', () => {
+  it('escapes characters outside ASCII (a Cyrillic о looks like a Latin o) and shortens long values', () => {
+    const meta = parseCoreMetadata('Metadata-Version: 2.1\nName: h\u043emoglyph\nVersion: 1.0\n\nbody\n');
+    const findings = validateAgainstFilename(meta, dist('homoglyph-1.0-py3-none-any.whl'));
+    expect(findings.errors).toEqual(["the file name says project 'homoglyph' but the metadata says 'h\\u043emoglyph'"]);
+    const long = `1.${'0'.repeat(10_000)}-`;
+    const { errors } = check([`Version: ${long}`]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.length).toBeLessThan(200);
+    expect(errors[0]).toMatch(/^'1\.0+…' is an invalid value for Version \(not PEP 440\)$/);
   });
 });

@@ -385,13 +385,13 @@ describe.concurrent('bad file names: exit 3, one line naming the file', CONCURRE
     await expectInvalid('space in name', dir, 'my pkg-1.0-py3-none-any.whl', ["invalid project name 'my pkg' in wheel file name"]);
   });
 
-  it('25. a unicode project name in a wheel file name (café)', async () => {
+  it('25. a unicode project name in a wheel file name (café; the message escapes it)', async () => {
     // Our file-name parser follows packaging (`[\w\d._]` with re.UNICODE): `café` passes there. The
     // metadata's Name must be ASCII (PEP 508, packaging, Warehouse), so the refusal comes from it.
     const dir = folder();
     writeWheel(dir, 'café-1.0-py3-none-any.whl', { metadata: meta('café', '1.0') });
     await expectInvalid('unicode name', dir, 'café-1.0-py3-none-any.whl', [
-      "café-1.0.dist-info/METADATA: 'café' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)",
+      "café-1.0.dist-info/METADATA: 'caf\\u00e9' is an invalid value for Name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)",
     ]);
   });
 });
