@@ -257,7 +257,9 @@ class Parser {
   }
 
   private fail(wanted: string): never {
-    const found = this.at < this.text.length ? `'${shorten(this.text.slice(this.at), 20)}'` : 'the end';
+    // One line, whatever the text holds (a continuation line folds a newline into the value).
+    const rest = this.text.slice(this.at, this.at + 40).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const found = this.at < this.text.length ? `'${shorten(rest, 20)}'` : 'the end';
     throw new SyntaxProblem(`expected ${wanted} at column ${this.at + 1}, found ${found}`);
   }
 }

@@ -224,10 +224,11 @@ function checkCrc(entry: yauzl.Entry, bytes: Buffer): void {
   if (crc32(bytes) >>> 0 !== entry.crc32 >>> 0) throw new ArchiveProblem(`${entry.fileName} fails its CRC-32 check: the archive is corrupt (pip refuses it)`);
 }
 
-/** pip refuses a wheel without `.dist-info/WHEEL`, or whose Wheel-Version is not 1.x (wheel spec, pip's wheel_version). */
+/** pip refuses a wheel without `.dist-info/WHEEL` or `RECORD`, or whose Wheel-Version is not 1.x (wheel spec, pip's wheel_version). */
 async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[], distInfo: string): Promise<void> {
   const wheel = entries.find((e) => e.fileName === `${distInfo}/WHEEL`);
   if (!wheel) throw new ArchiveProblem(`${distInfo}/WHEEL is missing: pip refuses a wheel without it`);
+  if (!entries.some((e) => e.fileName === `${distInfo}/RECORD`)) throw new ArchiveProblem(`${distInfo}/RECORD is missing: pip and PyPI refuse a wheel without it`);
   const text = (await readZipEntry(zip, wheel, 64 * 1024)).toString('utf8');
   const version = /^Wheel-Version:[ \t]*(\S*)/im.exec(text)?.[1];
   if (version === undefined) throw new ArchiveProblem(`${distInfo}/WHEEL has no Wheel-Version: pip refuses the wheel`);
@@ -323,9 +324,18 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
   } catch (err) {
     if (err instanceof ArchiveProblem) throw err;
     const message = (err as Error).message;
-    if (/unexpected end|incorrect header check|invalid|unexpected eof/i.test(message)) {
-      throw new ArchiveProblem(`not a valid .tar.gz archive (truncated or corrupt: ${message})`);
+    // zlib's words, as what is wrong with the file: a second "header" after a whole gzip stream is
+    // data appended to the file, not a truncation.
+    if (/incorrect header check/i.test(message)) {
+      // The file starts as gzip: the "header" zlib did not like is data after a whole stream.
+      const head = Buffer.alloc(2);
+      const handle = await open(path, 'r');
+      await handle.read(head, 0, 2, 0).finally(() => handle.close());
+      if (head[0] === 0x1f && head[1] === 0x8b) throw new ArchiveProblem('has data after the end of its gzip stream (trailing garbage)');
+      throw new ArchiveProblem('not a valid .tar.gz archive: it is not gzip-compressed');
     }
+    if (/unexpected end|unexpected eof/i.test(message)) throw new ArchiveProblem('is cut short (truncated .tar.gz)');
+    if (/invalid/i.test(message)) throw new ArchiveProblem(`not a valid .tar.gz archive (corrupt: ${message})`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code?.startsWith('E')) throw new ArchiveProblem(`cannot read the file (${code})`);
     throw new ArchiveProblem(`cannot read the .tar.gz archive (${message})`);

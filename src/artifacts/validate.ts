@@ -151,7 +151,7 @@ export function validateMetadata(meta: CoreMetadata): Findings {
 
   for (const requirement of meta.multi.requires_dist ?? []) {
     const problem = requirementProblem(requirement);
-    if (problem) errors.push(`'${shorten(requirement)}' is an invalid value for Requires-Dist (not PEP 508: ${problem})`);
+    if (problem) errors.push(`'${shown(requirement)}' is an invalid value for Requires-Dist (not PEP 508: ${problem})`);
     // Warehouse refuses direct references: an index must not send pip elsewhere (forklift/metadata.py).
     else if (isDirectReference(requirement)) {
       refuse(

@@ -132,7 +132,26 @@ describe('inspectArtifact on bad sdists', () => {
     const bytes = readFileSync(join(FIXTURES_DIST, 'molecule-demo-setuptools-1.0.0.tar.gz'));
     const path = join(caseDir(), 'molecule-demo-setuptools-1.0.0.tar.gz');
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    expectOneError(await inspectArtifact(path), /^not a valid \.tar\.gz archive \(truncated or corrupt: .+\)$/);
+    expectOneError(await inspectArtifact(path), /^is cut short \(truncated \.tar\.gz\)$/);
+  });
+
+  it('trailing garbage after the gzip stream is said as such, not as a truncation', async () => {
+    const bytes = readFileSync(join(FIXTURES_DIST, 'molecule_demo_hatch-2.0.0rc1.tar.gz'));
+    const path = join(caseDir(), 'molecule_demo_hatch-2.0.0rc1.tar.gz');
+    writeFileSync(path, Buffer.concat([bytes, Buffer.from('GARBAGE AFTER THE STREAM')]));
+    const inspection = await inspectArtifact(path);
+    // tar stops at its end-of-archive blocks before zlib meets the garbage: either outcome is honest.
+    if (inspection.errors.length > 0) expect(inspection.errors).toEqual(['has data after the end of its gzip stream (trailing garbage)']);
+    else expect(inspection.artifact?.version).toBe('2.0.0rc1');
+  });
+
+  it('a Requires-Dist folded onto a continuation line is refused, in one line', async () => {
+    const path = writeWheel(caseDir(), 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('demo', '1.0', [['Requires-Dist', 'requests\n  >=1.0']]) });
+    const [error] = (await inspectArtifact(path)).errors;
+    expect(error).toMatch(
+      /^demo-1\.0\.dist-info\/METADATA: 'requests\\u000a {2}>=1\.0' is an invalid value for Requires-Dist \(not PEP 508: expected the end of the requirement at column 9, found '\\u000a {2}>=1\.0'\)$/,
+    );
+    expect(error).not.toContain('\n');
   });
 
   it('a .tar.gz that is not gzip at all', async () => {

@@ -81,6 +81,12 @@ describe('the wheel rules pip applies', () => {
     expect(await errorsOf(path)).toEqual([expect.stringMatching(/demo-1\.0\.dist-info\/WHEEL is missing: pip refuses a wheel without it/)]);
   });
 
+  it('no RECORD file', async () => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+    patch(path, 'demo-1.0.dist-info/RECORD', Buffer.from('demo-1.0.dist-info/RECORX'));
+    expect(await errorsOf(path)).toEqual([expect.stringMatching(/demo-1\.0\.dist-info\/RECORD is missing: pip and PyPI refuse a wheel without it/)]);
+  });
+
   it('Wheel-Version 9.0', async () => {
     const path = writeZip(join(dir(), 'demo-1.0-py3-none-any.whl'), [
       { name: 'demo/__init__.py', data: '' },
