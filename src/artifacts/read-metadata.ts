@@ -228,7 +228,8 @@ function checkCrc(entry: yauzl.Entry, bytes: Buffer): void {
 async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[], distInfo: string): Promise<void> {
   const wheel = entries.find((e) => e.fileName === `${distInfo}/WHEEL`);
   if (!wheel) throw new ArchiveProblem(`${distInfo}/WHEEL is missing: pip refuses a wheel without it`);
-  if (!entries.some((e) => e.fileName === `${distInfo}/RECORD`)) throw new ArchiveProblem(`${distInfo}/RECORD is missing: pip and PyPI refuse a wheel without it`);
+  if (!entries.some((e) => e.fileName === `${distInfo}/RECORD`))
+    throw new ArchiveProblem(`${distInfo}/RECORD is missing: pip and PyPI refuse a wheel without it`);
   const text = (await readZipEntry(zip, wheel, 64 * 1024)).toString('utf8');
   const version = /^Wheel-Version:[ \t]*(\S*)/im.exec(text)?.[1];
   if (version === undefined) throw new ArchiveProblem(`${distInfo}/WHEEL has no Wheel-Version: pip refuses the wheel`);
