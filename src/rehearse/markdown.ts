@@ -16,7 +16,7 @@ export function rehearsalHeadline(rehearsal: Rehearsal): string {
     parts.push(
       `${installed} of ${tried.length} wheel(s) installed offline${rehearsal.installInto === 'target' ? ' (pip install --target: no venv available)' : ' into a temporary venv'}`,
     );
-  return `Rehearsal: ${parts.join('; ')}.`;
+  return `Read back: ${parts.join('; ')}.`;
 }
 
 export function renderRehearsalMarkdown(rehearsal: Rehearsal): string {
