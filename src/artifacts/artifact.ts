@@ -52,6 +52,8 @@ export interface InspectOptions {
   /** What a relative path is relative to (the caller's working folder, not necessarily the process's). */
   cwd?: string;
   metadataSizeCap?: number;
+  /** How long reading the metadata may take (read-metadata.ts READ_BUDGET_MS by default). */
+  budgetMs?: number;
   /** Hash the file now (dry run, check). A publish hashes while sending instead. */
   digest?: boolean;
 }
@@ -84,7 +86,7 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   try {
     // Independent reads of the same file: run them side by side.
     const [metadataFile, digest] = await Promise.all([
-      readDistMetadata(path, dist, options.metadataSizeCap ?? METADATA_SIZE_CAP),
+      readDistMetadata(path, dist, options.metadataSizeCap ?? METADATA_SIZE_CAP, options.budgetMs),
       options.digest ? sha256File(path) : Promise.resolve(undefined),
     ]);
     metadataText = metadataFile.text;

@@ -46,10 +46,32 @@ function zipFacts(entries: readonly yauzl.Entry[]): ZipFacts {
   return { otherCompressionMethods: [...methods].sort((a, b) => a - b) };
 }
 
-export async function readDistMetadata(path: string, dist: DistFilename, cap = METADATA_SIZE_CAP): Promise<MetadataFile> {
-  if (dist.kind === 'wheel') return readWheelMetadata(path, dist.namePart, dist.version, cap);
-  if (dist.format === 'zip') return readZipSdistMetadata(path, cap);
-  return readTarSdistMetadata(path, cap);
+/** How long reading one file's metadata may take before the file is refused (every read is also bounded in size). */
+export const READ_BUDGET_MS = 60_000;
+
+export async function readDistMetadata(path: string, dist: DistFilename, cap = METADATA_SIZE_CAP, budgetMs = READ_BUDGET_MS): Promise<MetadataFile> {
+  // A time budget per file, over the size bounds: work on a file that takes longer stops (the tar
+  // pipeline is aborted; a zip read is abandoned and its file closed) and the file is named.
+  const budget = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      budget.abort();
+      reject(new ArchiveProblem(`took longer than ${Math.round(budgetMs / 100) / 10} s to read: refused (a hostile or broken archive?)`));
+    }, budgetMs);
+  });
+  const read =
+    dist.kind === 'wheel'
+      ? readWheelMetadata(path, dist.namePart, dist.version, cap)
+      : dist.format === 'zip'
+        ? readZipSdistMetadata(path, cap)
+        : readTarSdistMetadata(path, cap, budget.signal);
+  read.catch(() => undefined);
+  try {
+    return await Promise.race([read, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function decodeUtf8(bytes: Buffer, where: string): string {
@@ -143,7 +165,13 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
     return await collect(stream, cap, entry.fileName);
   } catch (err) {
     if (err instanceof ArchiveProblem) throw err;
-    throw new ArchiveProblem(`cannot read ${entry.fileName} (${(err as Error).message})`);
+    const message = (err as Error).message;
+    // yauzl's size checks: a data descriptor or directory that lies about the member's size.
+    if (/too (many|few) bytes|expected \d+ bytes|uncompressedSize/i.test(message)) {
+      throw new ArchiveProblem(`${entry.fileName}: its size in the archive's directory does not match its data (the archive is corrupt; pip refuses it)`);
+    }
+    if (/invalid (stored|distance|code|block)|incorrect/i.test(message)) throw new ArchiveProblem(`${entry.fileName}: its compressed data is corrupt`);
+    throw new ArchiveProblem(`cannot read ${entry.fileName} (${message})`);
   }
 }
 
@@ -254,7 +282,7 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
 // ---------------------------------------------------------------------------------------------
 // tar.gz sdists
 
-async function readTarSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
+async function readTarSdistMetadata(path: string, cap: number, signal?: AbortSignal): Promise<MetadataFile> {
   // Old V7 tars have no ustar magic; GNU tar, Python's tarfile and PyPI read them, and so do we.
   // (@types/tar-stream does not declare the option tar-stream 3 reads.)
   const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
@@ -321,7 +349,7 @@ async function readTarSdistMetadata(path: string, cap: number): Promise<Metadata
         } else done(null, chunk);
       },
     });
-    await pipeline(createReadStream(path), createGunzip(), bounded, extract);
+    await pipeline(createReadStream(path), createGunzip(), bounded, extract, ...(signal ? [{ signal }] : []));
   } catch (err) {
     if (err instanceof ArchiveProblem) throw err;
     const message = (err as Error).message;

@@ -213,3 +213,71 @@ describe('sdists', () => {
     expect(errors[0]).toMatch(/PKG-INFO is stored as 'demo-1\.0\/\/PKG-INFO', not 'demo-1\.0\/PKG-INFO'|no PKG-INFO/);
   });
 });
+
+describe('more of what Python reads differently, or refuses', () => {
+  /** A wheel written by Python's zipfile, with METADATA written by `metadataLine` (Python code). */
+  function pythonWheel(path: string, metadataLine: string): string {
+    python(
+      [
+        'import struct, sys, zipfile, zlib',
+        'from zipfile import ZipFile, ZipInfo',
+        "meta = b'Metadata-Version: 2.1\\nName: demo\\nVersion: 1.0\\n\\nbody\\n'",
+        "with ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as zf:",
+        "    zf.writestr('demo/__init__.py', '')",
+        `    ${metadataLine}`,
+        "    zf.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
+        "    zf.writestr('demo-1.0.dist-info/RECORD', '')",
+      ].join('\n'),
+      [path],
+    );
+    return path;
+  }
+
+  it('an Info-ZIP Unicode Path field (0x7075) naming another file than the name Python reads: ambiguous', async () => {
+    const path = pythonWheel(
+      join(dir(), 'demo-1.0-py3-none-any.whl'),
+      "info = ZipInfo('demo-1.0.dist-info/METADATA'); name = b'demo-1.0.dist-info/METADATA'; other = b'demo-1.0.dist-info/OTHER'; info.extra = struct.pack('<HHBI', 0x7075, 5 + len(other), 1, zlib.crc32(name)) + other; zf.writestr(info, meta)",
+    );
+    const errors = await errorsOf(path);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/has a Unicode Path field \(0x7075\) naming another file: pip would read another file than this check does/);
+  });
+
+  it('a METADATA compressed with LZMA is said plainly (only stored and deflate are read here and by PyPI)', async () => {
+    const path = pythonWheel(
+      join(dir(), 'demo-1.0-py3-none-any.whl'),
+      "zf.writestr(ZipInfo('demo-1.0.dist-info/METADATA'), meta, compress_type=zipfile.ZIP_LZMA)",
+    );
+    expect(await errorsOf(path)).toEqual([
+      expect.stringMatching(/METADATA is compressed with method 14 \(only stored and deflate are read here, and by PyPI\)/),
+    ]);
+  });
+
+  it("a directory entry that lies about METADATA's size is refused as corrupt", async () => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+    const bytes = readFileSync(path);
+    const name = Buffer.from('demo-1.0.dist-info/METADATA');
+    for (let at = bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1')); at !== -1; at = bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1'), at + 4)) {
+      if (bytes.subarray(at + 46, at + 46 + bytes.readUInt16LE(at + 28)).equals(name)) bytes.writeUInt32LE(bytes.readUInt32LE(at + 24) - 10, at + 24);
+    }
+    writeFileSync(path, bytes);
+    const errors = await errorsOf(path);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/METADATA: its size in the archive's directory does not match its data|CRC-32/);
+  });
+});
+
+describe('a time budget per file', () => {
+  it('stops reading a file that takes longer and names it (a budget of 0.1 s against 60 MiB to inflate)', async () => {
+    const path = writeTarGz(join(dir(), 'slow-1.0.tar.gz'), [
+      { name: 'slow-1.0/zeros.bin', data: { repeat: '\0', times: 60 * 1024 * 1024 } },
+      { name: 'slow-1.0/PKG-INFO', data: simpleMetadata('slow', '1.0') },
+    ]);
+    const started = performance.now();
+    const inspection = await inspectArtifact(path, { budgetMs: 100 });
+    expect(inspection.errors).toEqual(['took longer than 0.1 s to read: refused (a hostile or broken archive?)']);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // With the default budget the same file is read, and its metadata found after the zeros.
+    expect((await inspectArtifact(path)).errors).toEqual([]);
+  }, 30_000);
+});
