@@ -8,6 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectArtifact } from '../../src/artifacts/artifact.js';
+import { giteaEnv } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
+import { startGiteaRegistry } from '../helpers/registries/index.js';
 import { makeTempDir, metadataText, python, simpleMetadata, writeTarGz, writeWheel, writeZip } from '../helpers/archives.js';
 
 const temp = makeTempDir('molecule-hostile-');
@@ -280,4 +283,60 @@ describe('a time budget per file', () => {
     // With the default budget the same file is read, and its metadata found after the zeros.
     expect((await inspectArtifact(path)).errors).toEqual([]);
   }, 30_000);
+});
+
+describe('through the CLI: a hostile file stops the publish before any request', () => {
+  const builders: Array<[string, (d: string) => string]> = [
+    [
+      'a NUL in a member name',
+      (d) => {
+        const path = writeWheel(d, 'demo-1.0-py3-none-any.whl', {
+          extra: [{ name: 'demo-1.0.dist-info/METADATAX.orig', data: simpleMetadata('demo', '6.6.6') }],
+        });
+        patch(path, 'METADATAX.orig', Buffer.from('METADATA\0.orig', 'latin1'));
+        return path;
+      },
+    ],
+    ['a byte-order mark', (d) => writeWheel(d, 'demo-1.0-py3-none-any.whl', { metadata: `\uFEFF${simpleMetadata('demo', '1.0')}` })],
+    [
+      'no WHEEL file',
+      (d) => {
+        const path = writeWheel(d, 'demo-1.0-py3-none-any.whl');
+        patch(path, 'demo-1.0.dist-info/WHEEL', Buffer.from('demo-1.0.dist-info/WHEEX'));
+        return path;
+      },
+    ],
+    [
+      'a gzip bomb',
+      (d) =>
+        writeTarGz(join(d, 'bomb-1.0.tar.gz'), [
+          { name: 'bomb-1.0/PKG-INFO', data: simpleMetadata('bomb', '1.0') },
+          { name: 'bomb-1.0/zeros.bin', data: { repeat: '\0', times: 80 * 1024 * 1024 } },
+        ]),
+    ],
+    [
+      'a hostile Requires-Dist line',
+      (d) => writeWheel(d, 'demo-1.0-py3-none-any.whl', { metadata: simpleMetadata('demo', '1.0', [['Requires-Dist', `requests${' '.repeat(1000)};`]]) }),
+    ],
+  ];
+
+  it.each(builders)(
+    '%s: exit 3, one line naming the file, nothing sent',
+    async (_what, build) => {
+      const d = dir();
+      const path = build(d);
+      const gitea = await startGiteaRegistry();
+      try {
+        const started = performance.now();
+        const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--no-pypi', d], { env: giteaEnv() });
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr.split('\n').filter((l) => l.startsWith(`error: ${path}: `))).toHaveLength(1);
+        expect(gitea.requests).toHaveLength(0);
+        expect(performance.now() - started).toBeLessThan(10_000);
+      } finally {
+        await gitea.close();
+      }
+    },
+    30_000,
+  );
 });
