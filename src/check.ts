@@ -4,7 +4,7 @@
  * required target refuses it; what only a best-effort target refuses fails only `strict`, as warnings do.
  */
 import type { Inspection } from './artifacts/artifact.js';
-import { inspectSet } from './prepare.js';
+import { inspectSet } from './artifacts/inspect-set.js';
 import { giteaKind } from './targets/gitea.js';
 import { pypiKind } from './targets/pypi.js';
 import type { Policy, Refusal } from './targets/target.js';

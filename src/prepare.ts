@@ -5,15 +5,15 @@
  * The Plan is frozen: publishing reads it and changes nothing in it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { inspectArtifact, type Artifact, type Inspection } from './artifacts/artifact.js';
+import type { Artifact, Inspection } from './artifacts/artifact.js';
 import { attachAttestations } from './artifacts/attestations.js';
-import { discoverDistributions, type Discovery } from './artifacts/discover.js';
+import type { Discovery } from './artifacts/discover.js';
+import { inspectSet } from './artifacts/inspect-set.js';
 import type { Settings } from './config/settings.js';
 import { ExitCode, MoleculeError } from './errors.js';
 import type { Refusal, Target } from './targets/target.js';
 import { oidcAvailable, trustedPublishingCredentials, type TrustedPublishingError } from './targets/trusted-publishing.js';
 import type { EngineDeps, EngineOptions, TargetPlan } from './upload/engine.js';
-import { mapLimited } from './util/concurrency.js';
 
 /** Some files of the set cannot be published: nothing is sent. Carries every finding. */
 export class InvalidArtifactsError extends MoleculeError {
@@ -27,26 +27,7 @@ export class InvalidArtifactsError extends MoleculeError {
   }
 }
 
-export interface InspectedSet {
-  discovery: Discovery;
-  inspections: Inspection[];
-}
-
-/** Find and inspect every distribution. Inspection reads each file twice at most, in parallel. */
-export async function inspectSet(
-  paths: readonly string[],
-  cwd = process.cwd(),
-  options: { digest?: boolean; signal?: AbortSignal } = {},
-): Promise<InspectedSet> {
-  const discovery = await discoverDistributions(paths, cwd);
-  // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
-  // A signal stops the reading between files (each is bounded in size and time): no file is left half-read.
-  const inspections = await mapLimited(discovery.files, 8, async (f) => {
-    if (options.signal?.aborted) throw new MoleculeError('interrupted', ExitCode.sigterm, 'interrupted while reading the files; nothing was uploaded');
-    return inspectArtifact(f.path, { cwd, digest: options.digest === true });
-  });
-  return { discovery, inspections };
-}
+export { inspectSet, type InspectedSet } from './artifacts/inspect-set.js';
 
 /** Refusals per target; a file the required target refuses stops the run (exit 3) before any request. */
 export function planRefusals(targets: readonly Target[], artifacts: readonly Artifact[]): Map<string, Map<string, Refusal>> {

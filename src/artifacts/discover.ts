@@ -5,7 +5,6 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { distributionExtension } from './filename.js';
 import { ExitCode, MoleculeError, UsageError } from '../errors.js';
 import { uploadOrder } from './artifact.js';
@@ -71,7 +70,10 @@ export async function discoverDistributions(paths: readonly string[], cwd = proc
       }
     } else if (info?.isFile()) {
       classify(given, true);
-    } else if (isDynamicPattern(given)) {
+    } else if (/[*?[\]{}!]/.test(given)) {
+      // The glob library loads only for a pattern (start-up of the usual `dist/`).
+      const { glob, isDynamicPattern } = await import('tinyglobby');
+      if (!isDynamicPattern(given)) throw new UsageError(`${given}: no such file or folder`, { code: 'not_found' });
       const matches = await glob(given, { cwd, onlyFiles: true, expandDirectories: false });
       if (matches.length === 0) throw new UsageError(`${given}: no file matches this pattern`, { code: 'not_found' });
       for (const match of matches.sort()) classify(match, false);

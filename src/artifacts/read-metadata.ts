@@ -11,8 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import yauzl from 'yauzl';
-import tar from 'tar-stream';
+import type yauzl from 'yauzl';
+import type tar from 'tar-stream';
 import type { DistFilename } from './filename.js';
 import { normalizeName } from './filename.js';
 import { versionKey } from './pep440.js';
@@ -93,9 +93,11 @@ function decodeUtf8(bytes: Buffer, where: string): string {
 // ---------------------------------------------------------------------------------------------
 // zip (wheels, legacy zip sdists)
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+// The archive readers load when an archive of their kind is read (start-up: `check` of wheels needs no tar).
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const { default: yauzlModule } = await import('yauzl');
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+    yauzlModule.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       // A file we may not open is unreadable, not corrupt.
       if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
@@ -285,7 +287,8 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
 async function readTarSdistMetadata(path: string, cap: number, signal?: AbortSignal): Promise<MetadataFile> {
   // Old V7 tars have no ustar magic; GNU tar, Python's tarfile and PyPI read them, and so do we.
   // (@types/tar-stream does not declare the option tar-stream 3 reads.)
-  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
+  const { default: tarStream } = await import('tar-stream');
+  const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
   const tops = new Set<string>();
   const found: MetadataFile[] = [];
   let problem: ArchiveProblem | undefined;

@@ -58,28 +58,6 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
   return { out: consoleFor(logger), logger, commands, actions, masked };
 }
 
-/**
- * `check`'s results are what the user asked to see: stdout, as twine prints them (`check > report.txt`
- * keeps them); only the tool's own problems go to stderr.
- */
-export async function runCheck(paths: string[], flags: { strict?: boolean }, session: Session, io: CliIo): Promise<number> {
-  const { out } = session;
-  const print = (line: string) => io.stdout(`${line}\n`);
-  const { check } = await import('../check.js');
-  const report = await check(paths, { cwd: io.cwd, strict: flags.strict === true });
-  for (const ignored of report.ignored) out.debug(`ignored ${ignored} (not a distribution)`);
-  for (const f of report.files) {
-    const refusers = f.refusedBy.map((r) => r.target).join(' and ');
-    print(`Checking ${f.path}: ${f.verdict === 'PASSED, refused by a best-effort target' ? `PASSED, but ${refusers} would refuse it` : f.verdict}`);
-    for (const e of f.errors) print(`  error: ${f.filename}: ${e}`);
-    for (const r of f.refusedBy)
-      print(`  ${r.target} (${r.policy}) would refuse ${f.filename}: ${r.refusal.reason}${r.refusal.fix ? `; fix: ${r.refusal.fix}` : ''}`);
-    for (const w of f.warnings) print(`  warning: ${f.filename}: ${w}`);
-  }
-  print(`${report.passed} passed, ${report.failed} failed`);
-  return report.failed > 0 ? ExitCode.invalidArtifact : ExitCode.ok;
-}
-
 function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boolean): ProgressDisplay {
   if (verbosity(global) === 'quiet') return noProgress;
   // A bar only for a person at a terminal; CI logs get one line per event instead.

@@ -118,10 +118,8 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .argument('[paths...]', 'folders, files or globs', ['dist/'])
     .option('--strict', 'fail on warnings too')
     .action(async (paths: string[], flags: { strict?: boolean }) => {
-      const commands = await import('./commands.js');
-      const session = commands.openSession(io, program.opts<GlobalFlags>(), false);
-      state.session = session;
-      state.exitCode = await commands.runCheck(paths, flags, session, io);
+      const { runCheck } = await import('./check-command.js');
+      state.exitCode = await runCheck(paths, flags, io, program.opts<GlobalFlags>());
     });
   return program;
 }
