@@ -173,11 +173,16 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
   let missing: FileResult[] = [];
   for (let round = 1; round <= rounds && toConfirm.length > 0; round++) {
     if (round > 1) await ctx.deps.sleep(Math.min(ctx.options.retryDelayMs * 2 ** (round - 2), ctx.options.maxRetryDelayMs), ctx.options.signal);
-    // One fresh read of each project's page, side by side (a release of many projects is many pages).
+    // One read of each project's page, side by side (a release of many projects is many pages): a fresh
+    // one where this run uploaded something; where every file was already there (a re-run), the page the
+    // pre-check read already lists them, and reading it again would only cost a round trip.
     const pages = new Map<string, IndexLookup>();
     const firstOfProject = new Map(toConfirm.map((a) => [ctx.target.kind.indexProjectName(a.name), a]));
+    const changed = new Set(
+      toConfirm.filter((a) => round > 1 || results.get(a.filename)?.status !== 'already_present').map((a) => ctx.target.kind.indexProjectName(a.name)),
+    );
     await mapLimited([...firstOfProject], ctx.options.concurrency, async ([project, artifact]) => {
-      pages.set(project, await lookup(ctx, artifact, true));
+      pages.set(project, await lookup(ctx, artifact, changed.has(project)));
     });
     missing = [];
     const again: Artifact[] = [];

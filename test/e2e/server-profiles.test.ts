@@ -59,10 +59,13 @@ describe.each(GITEA_PROFILES)('against the %s profile', (profile) => {
     ).toEqual([SDIST, WHEEL].sort());
 
     const uploads = g.uploads().length;
+    const requests = g.requests.length;
     const again = await publish(g.url, g.owner, dir);
     expect(again.code, again.stderr).toBe(0);
     expect(again.files).toEqual({ [WHEEL]: { Gitea: 'already_present' }, [SDIST]: { Gitea: 'already_present' } });
     expect(g.uploads()).toHaveLength(uploads);
+    // One round trip: the pre-check's page confirms what was already there (no second read).
+    expect(g.requests.slice(requests).map((q) => q.method)).toEqual(['GET']);
 
     // A rebuild gives other bytes under the published name: never overwritten, exit 1.
     const rebuilt = await mkdtemp(join(tmpdir(), 'molecule-rebuilt-'));
