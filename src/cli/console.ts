@@ -87,12 +87,16 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
 
 export function printTargets(out: Console, report: PublishReport): void {
   for (const t of report.targets) {
-    const line = `${t.label} (${t.policy}) ${t.uploadUrl || t.where}: ${t.status}${t.detail ? ` — ${t.detail}` : ''}`;
+    // What a target refused is said once per file below (with its fix), not again on the target's line.
+    const refused = !report.dryRun && (t.status === 'partial' || t.status === 'skipped_unsupported');
+    const skipped = t.files.filter((f) => f.status === 'skipped_unsupported').length;
+    const detail = refused ? `${skipped} of ${t.files.length} file(s) skipped: it refuses them (below)` : t.detail;
+    const line = `${t.label} (${t.policy}) ${t.uploadUrl || t.where}: ${t.status}${detail ? ` — ${detail}` : ''}`;
     const fields = { event: 'target', target: t.id, status: t.status };
     if (t.status === 'success' || t.status === 'dry_run') out.info(line, fields);
     else if (t.policy === 'required') out.error(line, fields);
     else out.warn(line, fields);
-    if (t.hint) out.info(`  hint: ${t.hint}`, { event: 'hint', target: t.id });
+    if (t.hint && !refused) out.info(`  hint: ${t.hint}`, { event: 'hint', target: t.id });
     if (report.dryRun) {
       for (const f of t.files) {
         const fix = f.status === 'skipped_unsupported' && f.hint ? `; fix: ${f.hint}` : '';
@@ -108,7 +112,7 @@ export function printTargets(out: Console, report: PublishReport): void {
     // A file this target refuses was never sent there: say which and why, one line each.
     for (const f of t.files) {
       if (f.status !== 'skipped_unsupported') continue;
-      out.warn(`  ${t.label}: skipped ${f.filename}: ${f.detail ?? 'not supported'}${f.hint ? `; fix: ${f.hint}` : ''}`, {
+      out.warn(`${t.label}: skipped ${f.filename}: ${f.detail ?? 'not supported'}${f.hint ? `; fix: ${f.hint}` : ''}`, {
         event: 'skipped',
         target: t.id,
         file: f.filename,

@@ -87,6 +87,9 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'uploaded', PyPI: 'skipped_unsupported' });
     // The log names each skipped file with its reason and fix.
     for (const f of refused) expect(r.stderr).toMatch(new RegExp(`PyPI: skipped ${f.replace(/[.+]/g, '\\$&')}: .+; fix: `));
+    // Said once per file, not again on the target's line: a tired reader sees each reason once.
+    expect(r.stderr.match(/PyPI refuses the platform tag 'linux_x86_64'/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/PyPI \(best-effort\) .*: partial — 3 of 5 file\(s\) skipped: it refuses them \(below\)/);
   });
 
   it("agrees with the PyPI double (Warehouse's rules from its source): sent anyway, each predicted refusal is refused", async () => {
