@@ -5,6 +5,7 @@
  * 1 KiB `Requires-Dist` held the process for minutes); this cannot.
  */
 import { isValidVersion } from './pep440.js';
+import { shorten, shown } from '../util/text.js';
 
 /** Why the text is not a PEP 508 requirement, or undefined when it is one. */
 export function requirementProblem(text: string): string | undefined {
@@ -258,12 +259,7 @@ class Parser {
 
   private fail(wanted: string): never {
     // One line, whatever the text holds (a continuation line folds a newline into the value).
-    const rest = this.text.slice(this.at, this.at + 40).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const found = this.at < this.text.length ? `'${shorten(rest, 20)}'` : 'the end';
+    const found = this.at < this.text.length ? `'${shown(this.text.slice(this.at, this.at + 40), 20)}'` : 'the end';
     throw new SyntaxProblem(`expected ${wanted} at column ${this.at + 1}, found ${found}`);
   }
-}
-
-function shorten(text: string, max = 40): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

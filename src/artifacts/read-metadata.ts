@@ -12,6 +12,7 @@ import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type yauzl from 'yauzl';
+import { shown } from '../util/text.js';
 import type tar from 'tar-stream';
 import type { DistFilename } from './filename.js';
 import { normalizeName } from './filename.js';
@@ -137,10 +138,11 @@ async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
     zip.on('entry', (entry: yauzl.Entry) => {
       const why = ambiguousName(entry);
       if (why) {
-        const shown = JSON.stringify((entry.fileNameRaw as Buffer).toString('latin1'))
-          .slice(1, -1)
-          .slice(0, 80);
-        reject(new ArchiveProblem(`member '${shown}' has ${why}: pip would read another file than this check does (refused as ambiguous)`));
+        reject(
+          new ArchiveProblem(
+            `member '${shown((entry.fileNameRaw as Buffer).toString('latin1'))}' has ${why}: pip would read another file than this check does (refused as ambiguous)`,
+          ),
+        );
         return;
       }
       entries.push(entry);
@@ -241,7 +243,7 @@ async function checkFraming(path: string, entries: readonly yauzl.Entry[], metad
     await handle.read(name, 0, nameLength, metadata.relativeOffsetOfLocalHeader + 30);
     if (!name.equals(metadata.fileNameRaw as Buffer)) {
       throw new ArchiveProblem(
-        `${metadata.fileName}: its local header names '${JSON.stringify(name.toString('latin1')).slice(1, -1).slice(0, 80)}': the archive's two directories disagree (pip and PyPI refuse it)`,
+        `${metadata.fileName}: its local header names '${shown(name.toString('latin1'))}': the archive's two directories disagree (pip and PyPI refuse it)`,
       );
     }
   } finally {

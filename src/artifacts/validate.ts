@@ -20,6 +20,10 @@ import {
 } from './metadata.js';
 import { isValidVersion, versionKey } from './pep440.js';
 import { isDirectReference, requirementProblem } from './pep508.js';
+import { shorten, shown } from '../util/text.js';
+import { isHttpUrl } from '../util/url.js';
+
+export { shown };
 
 /** Why a registry refuses a file, and what the user can change so that it takes it. */
 export interface Refusal {
@@ -174,28 +178,6 @@ export function validateMetadata(meta: CoreMetadata): Findings {
     warnings.push('`long_description_content_type` missing. defaulting to `text/x-rst`.');
   }
   return { errors, warnings, pypi };
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A name or version as a message shows it: characters outside printable ASCII escaped, so that a
- * Cyrillic 'о' in 'hоmoglyph' does not look like the Latin one ('h\u043emoglyph'), and shortened.
- */
-export function shown(text: string, max = 80): string {
-  const escaped = text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return shorten(escaped, max);
-}
-
-function shorten(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** The file name must agree with the metadata it carries (twine via Warehouse; uv). */

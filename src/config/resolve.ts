@@ -9,7 +9,7 @@ import type { Target } from '../targets/target.js';
 import { oidcAvailable } from '../targets/trusted-publishing.js';
 import type { FileConfig, TargetEntry } from './pyproject.js';
 import type { PypircRepository } from './pypirc.js';
-import { isLoopbackUrl, sameOrigin, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
+import { isHttpUrl, isLoopbackUrl, sameOrigin, sanitizeUrl, withTrailingSlash, withoutTrailingSlash } from '../util/url.js';
 
 export { ENV } from './env.js';
 import { ENV } from './env.js';
@@ -29,12 +29,7 @@ export interface TargetFlags {
 /** An http(s) URL with a host, or undefined. (Plain URL checks: zod is loaded only for pyproject.toml and --json.) */
 function httpUrl(value: string): string | undefined {
   const trimmed = value.trim();
-  try {
-    const u = new URL(trimmed);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '' ? trimmed : undefined;
-  } catch {
-    return undefined;
-  }
+  return isHttpUrl(trimmed) ? trimmed : undefined;
 }
 
 /** The PyPI simple index that goes with an upload URL (PyPI, TestPyPI, else legacy/ -> simple/). */

@@ -14,6 +14,16 @@ export function sanitizeUrl(url: string): string {
   }
 }
 
+/** An absolute http(s) URL with a host. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export function withTrailingSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
