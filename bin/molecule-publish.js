@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The published entry point: the CLI compiled from src/cli by `npm run build` (run by `prepare`).
-import '../build/cli/run.js';
+import '../build/cli.js';

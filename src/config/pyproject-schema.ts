@@ -1,5 +1,6 @@
 /** The schema of the `[tool.molecule-publish]` table (kept apart so zod loads only when a table exists). */
 import { z } from 'zod';
+import type { FileConfig, TargetEntry } from './file-config.js';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable');
 const url = z.string().refine((v) => {
@@ -47,5 +48,7 @@ export const FileConfigSchema = z
   })
   .strict();
 
-export type FileConfig = z.infer<typeof FileConfigSchema>;
-export type TargetEntry = z.infer<typeof TargetEntrySchema>;
+// The written-out types and the schema's output are the same types: either change fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree: [Same<z.infer<typeof FileConfigSchema>, FileConfig>, Same<z.infer<typeof TargetEntrySchema>, TargetEntry>] = [true, true];
+void agree;

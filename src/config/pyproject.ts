@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
-export type { FileConfig, TargetEntry } from './pyproject-schema.js';
-import type { FileConfig } from './pyproject-schema.js';
+export type { FileConfig, TargetEntry } from './file-config.js';
+import type { FileConfig } from './file-config.js';
 
 export interface LoadedFileConfig {
   config: FileConfig;

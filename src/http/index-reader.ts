@@ -8,9 +8,9 @@
  * with thousands of files has a page of several MB and a new file may be anywhere on it.
  */
 import { Parser } from 'htmlparser2';
-import { request, type Dispatcher } from 'undici';
 import type { BasicCredentials } from './types.js';
 import { basicAuth, networkOutcome, USER_AGENT } from './send.js';
+import { httpRequest, type ConnectionPool } from './client.js';
 import { sameOrigin, sanitizeUrl } from '../util/url.js';
 
 /** Far above any real page (PyPI's largest are a few MB) yet a bound on a hostile or broken server. */
@@ -98,7 +98,7 @@ export interface IndexRequest {
   project: string;
   uploadUrl: string;
   credentials: BasicCredentials | undefined;
-  dispatcher: Dispatcher;
+  pool: ConnectionPool;
   signal?: AbortSignal;
   /** Bytes of page read at the most (INDEX_PAGE_CAP). */
   cap?: number;
@@ -116,9 +116,13 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
   const url = `${req.indexUrl}${encodeURIComponent(req.project)}/`;
   const cap = req.cap ?? INDEX_PAGE_CAP;
   try {
-    const response = await request(url, { method: 'GET', headers: authHeaders(req, url, 'text/html'), dispatcher: req.dispatcher, signal: req.signal });
+    const response = await httpRequest(url, req.pool, {
+      method: 'GET',
+      headers: authHeaders(req, url, 'text/html'),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
     if (response.statusCode !== 200) {
-      await response.body.dump().catch(() => undefined);
+      response.body.resume();
       if (response.statusCode === 404) return { kind: 'absent' };
       return { kind: 'error', message: `index ${sanitizeUrl(url)} answered HTTP ${response.statusCode}` };
     }
@@ -149,7 +153,7 @@ export interface FileListRequest {
   url: string;
   uploadUrl: string;
   credentials: BasicCredentials | undefined;
-  dispatcher: Dispatcher;
+  pool: ConnectionPool;
   signal?: AbortSignal;
 }
 
@@ -161,11 +165,10 @@ export interface FileListRequest {
  */
 export async function readFileList(req: FileListRequest): Promise<IndexLookup> {
   try {
-    const response = await request(req.url, {
+    const response = await httpRequest(req.url, req.pool, {
       method: 'GET',
       headers: authHeaders(req, req.url, 'application/json'),
-      dispatcher: req.dispatcher,
-      signal: req.signal,
+      ...(req.signal ? { signal: req.signal } : {}),
     });
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,61 +1,37 @@
 /**
- * Sending one upload: a multipart body (form-data) streamed from disk with an exact Content-Length,
- * over an undici Agent (one pool per target). Redirects are never followed: the body and the
- * credentials would go somewhere the user did not name. A transport failure is a value, not a throw.
+ * Sending one upload: a multipart body written by hand, streamed from disk through two fixed read
+ * buffers with an exact Content-Length, over the target's keep-alive pool. Redirects are never
+ * followed: the body and the credentials would go somewhere the user did not name. A transport
+ * failure is a value, not a throw.
+ *
+ * Memory stays flat whatever the file's size: a buffer is read into again only once the connection
+ * has taken all of it (the write's callback), so nothing waits for the garbage collector. (form-data
+ * and a stream pipeline allocated a fresh 1 MiB buffer per read: 1 GiB of garbage for a 1 GiB wheel,
+ * freed only when V8 noticed, about 60 MB above the process's own footprint.)
  */
-import { createReadStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { rootCertificates } from 'node:tls';
-import FormData from 'form-data';
-import { Agent, request, type Dispatcher } from 'undici';
+import { randomBytes, createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { ClientRequest } from 'node:http';
 import type { BasicCredentials, FormField, ServerAnswer } from './types.js';
 import { VERSION } from '../version.js';
-import { FILE_CHUNK, HashingStream } from '../artifacts/digests.js';
+import { ConnectionPool, httpRequest, readText, type HttpOptions } from './client.js';
+
+export { ConnectionPool, type HttpOptions, type TlsOptions } from './client.js';
 
 export const USER_AGENT = `molecule-publish/${VERSION} node/${process.versions.node}`;
 // uv's Accept: PyPI answers errors as JSON {code, message} when JSON is preferred.
 const ACCEPT = 'application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7';
 const MAX_ANSWER_BYTES = 1024 * 1024;
+/** Each of the two read buffers. Large enough for loopback speed, small enough to stay flat. */
+export const SEND_CHUNK = 256 * 1024;
 
 export type SendOutcome =
   | { kind: 'answer'; answer: ServerAnswer }
   /** `retryable: false` for problems a retry cannot fix (an untrusted certificate). */
   | { kind: 'network'; message: string; code?: string; retryable: boolean };
 
-export interface HttpOptions {
-  /** Bounds connecting and any stall while sending or waiting for the answer. */
-  timeoutMs: number;
-  /** Connections kept per origin (kept alive between uploads). */
-  connections?: number;
-  /** Extra TLS material: CA certificates added to the system's, a client certificate and key (PEM). */
-  tls?: TlsOptions;
-  /** Test seam: undici connect options (e.g. a failing `lookup`). */
-  connect?: Record<string, unknown>;
-}
-
-export interface TlsOptions {
-  /** PEM CA certificates trusted in addition to Node's bundled roots. */
-  ca?: string[];
-  /** PEM client certificate and key (twine's --client-cert: one file holding both). */
-  clientCert?: string;
-}
-
-export function createDispatcher(options: HttpOptions): Dispatcher {
-  const tls: Record<string, unknown> = {};
-  // Node's `ca` option replaces the default roots: keep them, so a private CA for Gitea does not
-  // break PyPI's public certificate (twine's --cert replaces; adding is what a mixed release needs).
-  if (options.tls?.ca?.length) tls.ca = [...rootCertificates, ...options.tls.ca];
-  if (options.tls?.clientCert) {
-    tls.cert = options.tls.clientCert;
-    tls.key = options.tls.clientCert;
-  }
-  return new Agent({
-    connect: { timeout: options.timeoutMs, ...tls, ...options.connect },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 10_000,
-    connections: options.connections ?? 8,
-  });
+export function createPool(options: HttpOptions): ConnectionPool {
+  return new ConnectionPool(options);
 }
 
 export function basicAuth(credentials: BasicCredentials): string {
@@ -70,12 +46,12 @@ export interface UploadRequest {
   /** The file's sha256 if already known; otherwise it is computed while the file streams. */
   sha256?: string;
   credentials: BasicCredentials;
-  dispatcher: Dispatcher;
+  pool: ConnectionPool;
   signal?: AbortSignal;
   onBytes?: (sent: number, total: number) => void;
-  /** Longest stall while the body is being sent (the server not reading); default: the dispatcher's. */
+  /** Longest stall while the body is being sent (the server not taking data); default: none. */
   stallTimeoutMs?: number;
-  /** Longest wait for the answer once the body is sent; default: the dispatcher's headers timeout. */
+  /** Longest wait for the answer once the body is sent; default: the pool's timeout. */
   responseTimeoutMs?: number;
 }
 
@@ -87,83 +63,108 @@ export interface UploadResult {
 
 const SHA256_HEX_LENGTH = 64;
 
-export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
-  // A new form and a newly opened file on every attempt: a stream cannot be replayed.
-  const form = new FormData();
-  for (const [name, value] of req.fields) form.append(name, value);
-  let computed: string | undefined;
-  let stallTimer: NodeJS.Timeout | undefined;
-  // Progress counts the file's bytes as they are taken for sending (what a person expects to see).
-  const hashing = new HashingStream({
-    onChunk: (bytes) => {
-      stallTimer?.refresh();
-      req.onBytes?.(bytes, req.file.size);
-    },
-    onDigest: (hex, bytes) => {
-      if (bytes === req.file.size) computed = hex;
-    },
-  });
-  // A small file gets a small buffer: a 1 MiB one per 20 KB wheel is 200 MiB of garbage for 200 wheels.
-  const file = createReadStream(req.file.path, { highWaterMark: Math.max(16 * 1024, Math.min(FILE_CHUNK, req.file.size)) });
-  file.on('error', (err) => hashing.destroy(err));
-  file.pipe(hashing);
-  form.append('content', hashing, { filename: req.file.filename, contentType: 'application/octet-stream', knownLength: req.file.size });
-  // The digest travels after the file, so one read of the file both hashes and sends it. Its value is
-  // produced when the file has been read; form-data reaches this part only after that.
-  const digest = new PassThrough();
-  if (req.sha256 !== undefined) digest.end(req.sha256);
-  else hashing.once('end', () => digest.end(hashing.digest));
-  form.append('sha256_digest', digest, {
-    knownLength: SHA256_HEX_LENGTH,
-    // A plain text field: no filename and no Content-Type, as for the other fields.
-    header: `--${form.getBoundary()}\r\nContent-Disposition: form-data; name="sha256_digest"\r\n\r\n`,
-  });
-  const total = form.getLengthSync();
-  const body = new PassThrough({ highWaterMark: 256 * 1024 });
-  form.on('error', (err: Error) => body.destroy(err));
-  hashing.on('error', (err: Error) => body.destroy(err));
-  form.pipe(body);
+/** The form around the file: everything before its bytes, and everything after (the digest last). */
+export function formFrame(
+  fields: readonly FormField[],
+  filename: string,
+): { boundary: string; head: Buffer; tail: (sha256: string) => Buffer; tailLength: number } {
+  let boundary = '';
+  // A boundary that no field contains (24 random hex digits: in practice, the first one drawn).
+  do boundary = `----------------------------${randomBytes(12).toString('hex')}`;
+  while (fields.some(([, value]) => value.includes(boundary)));
+  const part = (name: string, extra = '') => `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"${extra}\r\n\r\n`;
+  const head =
+    fields.map(([name, value]) => `${part(name)}${value}\r\n`).join('') +
+    part('content', `; filename="${quoted(filename)}"\r\nContent-Type: application/octet-stream`);
+  const tail = (sha256: string) => `\r\n${part('sha256_digest')}${sha256}\r\n--${boundary}--\r\n`;
+  return {
+    boundary,
+    head: Buffer.from(head, 'utf8'),
+    tail: (sha256) => Buffer.from(tail(sha256), 'utf8'),
+    tailLength: Buffer.byteLength(tail('0'.repeat(SHA256_HEX_LENGTH)), 'utf8'),
+  };
+}
 
-  // undici's headers timeout covers both a stall while sending and the wait for the answer. The wait
-  // gets its own, longer bound (responseTimeoutMs), so a stall while sending is watched here: no byte
-  // taken by the connection for stallTimeoutMs aborts the request, as a timeout. The file is read only
-  // as fast as the connection takes it (backpressure through `body`), so its reading is the measure;
-  // `body` ends once the connection has taken everything.
-  const stall = new AbortController();
-  if (req.stallTimeoutMs !== undefined && req.responseTimeoutMs !== undefined) {
-    const limit = req.stallTimeoutMs;
-    stallTimer = setTimeout(() => stall.abort(new StallError(limit)), limit);
-    stallTimer.unref();
-    body.once('end', () => clearTimeout(stallTimer));
-    body.once('close', () => clearTimeout(stallTimer));
-  }
-  const signal = req.signal ? AbortSignal.any([req.signal, stall.signal]) : stall.signal;
+// The HTML form encoding of a name in a header (what browsers, undici and requests do).
+function quoted(name: string): string {
+  return name.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
+}
+
+export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
+  const frame = formFrame(req.fields, req.file.filename);
+  const total = frame.head.length + req.file.size + frame.tailLength;
+  let computed: string | undefined;
+  // The digest travels after the file, so one read of the file both hashes and sends it.
+  const body = async (request: ClientRequest) => {
+    const handle = await open(req.file.path, 'r');
+    let stallTimer: NodeJS.Timeout | undefined;
+    try {
+      let answered = false;
+      request.once('response', () => (answered = true));
+      // A stall while sending: the connection took nothing for stallTimeoutMs.
+      if (req.stallTimeoutMs !== undefined) {
+        const limit = req.stallTimeoutMs;
+        stallTimer = setTimeout(() => request.destroy(new StallError(limit)), limit);
+        stallTimer.unref();
+      }
+      // Settles when the connection has taken the chunk, or when the request is gone (its error is
+      // the request's to report): never rejects, so no write is left with an unheard failure.
+      const closed = new Promise<void>((resolve) => request.once('close', resolve));
+      const write = (chunk: Buffer) => Promise.race([new Promise<void>((resolve) => request.write(chunk, () => resolve())), closed]);
+      await write(frame.head);
+      const hash = createHash('sha256');
+      const size = req.file.size;
+      const buffers = [Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1))), Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1)))];
+      const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
+      let sent = 0;
+      let read = 0;
+      for (let i = 0; read < size; i ^= 1) {
+        // The buffer is filled again only once the connection has taken what it held.
+        await inFlight[i];
+        if (answered || request.destroyed) return;
+        const buffer = buffers[i] as Buffer;
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - read), read);
+        if (bytesRead === 0) throw new Error(`${req.file.filename} became shorter while it was being sent`);
+        const chunk = buffer.subarray(0, bytesRead);
+        hash.update(chunk);
+        read += bytesRead;
+        inFlight[i] = write(chunk).then(() => {
+          sent += bytesRead;
+          stallTimer?.refresh();
+          req.onBytes?.(sent, size);
+        });
+      }
+      await Promise.all(inFlight);
+      const digest = hash.digest('hex');
+      if (read === size) computed = digest;
+      if (answered || request.destroyed) return;
+      await write(frame.tail(req.sha256 ?? digest));
+    } finally {
+      clearTimeout(stallTimer);
+      await handle.close().catch(() => undefined);
+    }
+  };
 
   try {
-    const response = await request(req.url, {
+    const response = await httpRequest(req.url, req.pool, {
       method: 'POST',
-      dispatcher: req.dispatcher,
       headers: {
-        'content-type': form.getHeaders()['content-type'] as string,
+        'content-type': `multipart/form-data; boundary=${frame.boundary}`,
         'content-length': String(total),
         authorization: basicAuth(req.credentials),
         accept: ACCEPT,
         'user-agent': USER_AGENT,
       },
       body,
-      signal,
-      ...(req.responseTimeoutMs !== undefined ? { headersTimeout: req.responseTimeoutMs } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.responseTimeoutMs !== undefined ? { responseTimeoutMs: req.responseTimeoutMs } : {}),
     });
-    clearTimeout(stallTimer);
-    const answer: ServerAnswer = { status: response.statusCode, headers: response.headers, body: await readCapped(response.body) };
+    const answer: ServerAnswer = { status: response.statusCode, headers: response.headers, body: await readText(response.body, MAX_ANSWER_BYTES) };
+    // An answer that came before the whole body was sent leaves the connection unusable.
+    if (!response.request.writableFinished) response.request.destroy();
     return computed === undefined ? { outcome: { kind: 'answer', answer } } : { outcome: { kind: 'answer', answer }, sha256: computed };
   } catch (err) {
-    clearTimeout(stallTimer);
-    body.destroy();
-    file.destroy();
-    // Aborted by the stall watch: a timeout (retryable), not the user's interruption.
-    const cause: unknown = stall.signal.aborted && !req.signal?.aborted ? stall.signal.reason : err;
-    return computed === undefined ? { outcome: networkOutcome(cause) } : { outcome: networkOutcome(cause), sha256: computed };
+    return computed === undefined ? { outcome: networkOutcome(err) } : { outcome: networkOutcome(err), sha256: computed };
   }
 }
 
@@ -176,13 +177,7 @@ export class StallError extends Error {
 }
 
 export async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
+  return readText(body, MAX_ANSWER_BYTES);
 }
 
 // Certificate problems: a retry cannot fix them, and the fix is always the same.
@@ -208,12 +203,12 @@ const NETWORK_MESSAGES: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'timed out while connecting',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the server',
+  MOLECULE_CONNECT_TIMEOUT: 'timed out while connecting',
+  MOLECULE_HEADERS_TIMEOUT: 'timed out waiting for the server',
   MOLECULE_SEND_STALL: 'timed out: the server stopped taking data while the file was being sent',
-  UND_ERR_BODY_TIMEOUT: 'timed out reading the answer',
-  UND_ERR_SOCKET: 'connection closed unexpectedly',
-  UND_ERR_ABORTED: 'aborted',
+  MOLECULE_BODY_TIMEOUT: 'timed out reading the answer',
+  ERR_STREAM_PREMATURE_CLOSE: 'connection closed unexpectedly',
+  ERR_STREAM_DESTROYED: 'connection closed unexpectedly',
   ABORT_ERR: 'aborted',
   EPROTO: 'TLS handshake failed',
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is this an http:// server?)',
@@ -230,6 +225,15 @@ export function networkOutcome(err: unknown): SendOutcome {
       retryable: false,
       message: `TLS certificate not accepted (${code}: ${e.cause?.message ?? e.message}); for a private CA give --cert FILE (or SSL_CERT_FILE / NODE_EXTRA_CA_CERTS)`,
     };
+  }
+  // Node says 'socket hang up' (ECONNRESET) when the server closed before an answer came, and 'aborted'
+  // when it closed in the middle of one: not a reset.
+  if (code === 'ECONNRESET' && (e.message === 'socket hang up' || e.message === 'aborted'))
+    return { kind: 'network', message: 'connection closed unexpectedly', code, retryable: true };
+  // Node's HTTP parser: HPE_* codes, with the reason in the message ('Parse Error: Expected HTTP/…').
+  if (code?.startsWith('HPE_')) {
+    const reason = (e.message ?? '').replace(/^Parse Error:\s*/, '').split('\n')[0];
+    return { kind: 'network', message: `the answer is not HTTP/1.1 (${code}: ${reason})`, code, retryable: true };
   }
   const known = code !== undefined ? NETWORK_MESSAGES[code] : e.name === 'AbortError' ? 'aborted' : undefined;
   const message = known ?? (e.cause?.message || e.message || 'network error').split('\n')[0] ?? 'network error';

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent, request, type Dispatcher } from 'undici';
 import type { Artifact } from '../artifacts/artifact.js';
 import { sha256File } from '../artifacts/digests.js';
 import { normalizeName } from '../artifacts/filename.js';
-import { parseSimpleIndex } from '../http/index-reader.js';
+import { ConnectionPool, httpRequest, readText } from '../http/client.js';
+import { INDEX_PAGE_CAP, parseSimpleIndex } from '../http/index-reader.js';
 import type { FileResult, PublishReport } from '../outcome/model.js';
 import type { Plan } from '../prepare.js';
 import type { GiteaRegistry } from '../sandbox/gitea.js';
@@ -68,13 +68,13 @@ export async function readBack(
   // The venv is made while the files come back (ensurepip takes seconds).
   const installer = wantsInstall && python ? makeInstaller(python, work, run, note) : undefined;
 
-  const dispatcher = new Agent({ connect: { timeout: httpTimeout }, headersTimeout: httpTimeout, bodyTimeout: httpTimeout });
+  const pool = new ConnectionPool({ timeoutMs: httpTimeout });
   try {
     const pages = new Map<string, Promise<Map<string, IndexLink> | string>>();
     const linksOf = (project: string) => {
       let page = pages.get(project);
       if (!page) {
-        page = readLinks(gitea.indexUrl, project, dispatcher);
+        page = readLinks(gitea.indexUrl, project, pool);
         pages.set(project, page);
       }
       return page;
@@ -103,7 +103,7 @@ export async function readBack(
         return { filename: a.filename, downloaded: false, sha256Matches: false };
       }
       note(`fetching ${a.filename} through the index link`);
-      const fetched = await fetchSha256(link.url, dispatcher, options.signal);
+      const fetched = await fetchSha256(link.url, pool, options.signal);
       if (typeof fetched !== 'string') return failed(fetched.error);
       const out: RehearsalFile = { filename: a.filename, downloaded: true, sha256Matches: fetched === local };
       if (fetched !== local) out.detail = `downloaded sha256 ${fetched.slice(0, 12)}…, local ${local.slice(0, 12)}…`;
@@ -181,7 +181,7 @@ export async function readBack(
   } finally {
     // Never leave a venv being made in a folder about to be removed.
     await installer?.catch(() => undefined);
-    await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
 }
 
@@ -202,11 +202,11 @@ interface IndexLink {
 }
 
 /** The project's page of the sandbox's simple index: filename -> absolute link (or why it could not be read). */
-async function readLinks(indexUrl: string, project: string, dispatcher: Dispatcher): Promise<Map<string, IndexLink> | string> {
+async function readLinks(indexUrl: string, project: string, pool: ConnectionPool): Promise<Map<string, IndexLink> | string> {
   const pageUrl = `${indexUrl}${encodeURIComponent(project)}/`;
   try {
-    const response = await request(pageUrl, { method: 'GET', headers: { accept: 'text/html' }, dispatcher });
-    const html = await response.body.text();
+    const response = await httpRequest(pageUrl, pool, { method: 'GET', headers: { accept: 'text/html' } });
+    const html = await readText(response.body, INDEX_PAGE_CAP);
     if (response.statusCode !== 200) return `the Gitea sandbox index answered HTTP ${response.statusCode} for ${project}`;
     const links = new Map<string, IndexLink>();
     const origin = new URL(pageUrl).origin;
@@ -220,11 +220,11 @@ async function readLinks(indexUrl: string, project: string, dispatcher: Dispatch
   }
 }
 
-async function fetchSha256(url: string, dispatcher: Dispatcher, signal: AbortSignal | undefined): Promise<string | { error: string }> {
+async function fetchSha256(url: string, pool: ConnectionPool, signal: AbortSignal | undefined): Promise<string | { error: string }> {
   try {
-    const response = await request(url, { method: 'GET', dispatcher, ...(signal ? { signal } : {}) });
+    const response = await httpRequest(url, pool, { method: 'GET', headers: {}, ...(signal ? { signal } : {}) });
     if (response.statusCode !== 200) {
-      await response.body.dump();
+      response.body.resume();
       return { error: `download answered HTTP ${response.statusCode}` };
     }
     const hash = createHash('sha256');

@@ -5,9 +5,9 @@
  * to expiring during a long publish. Neither the OIDC token nor the minted one is ever printed; the
  * token's claims (repository, workflow, ref, environment) are, since they say what PyPI refused.
  */
-import { request, type Dispatcher } from 'undici';
 import type { Credentials } from './target.js';
 import { readCapped, USER_AGENT } from '../http/send.js';
+import { ConnectionPool, httpRequest } from '../http/client.js';
 import { sanitizeUrl } from '../util/url.js';
 
 export const OIDC_ENV = { url: 'ACTIONS_ID_TOKEN_REQUEST_URL', token: 'ACTIONS_ID_TOKEN_REQUEST_TOKEN' } as const;
@@ -30,24 +30,30 @@ export function oidcAvailable(env: NodeJS.ProcessEnv): boolean {
 
 async function getJson(
   url: string,
-  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher?: Dispatcher; timeoutMs: number },
+  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; pool?: ConnectionPool; timeoutMs: number },
 ) {
-  const response = await request(url, {
-    method: init.method ?? 'GET',
-    headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-    ...(init.dispatcher ? { dispatcher: init.dispatcher } : {}),
-    headersTimeout: init.timeoutMs,
-    bodyTimeout: init.timeoutMs,
-  });
-  const text = await readCapped(response.body);
-  let json: unknown;
+  // Without a pool of the caller's, one for this request alone (three requests, minutes apart).
+  const pool = init.pool ?? new ConnectionPool({ timeoutMs: init.timeoutMs, connections: 1 });
   try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    const response = await httpRequest(url, pool, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
+    return { status: response.statusCode, json: parseJson(await readCapped(response.body)) };
+  } finally {
+    if (!init.pool) pool.close();
   }
-  return { status: response.statusCode, json };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The claims of a JWT that say which workflow asked (never the token itself). */
@@ -68,7 +74,7 @@ export interface MintOptions {
   uploadUrl: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  dispatcher?: Dispatcher;
+  pool?: ConnectionPool;
   now?: () => number;
 }
 
@@ -79,7 +85,7 @@ export interface MintedToken {
 
 export async function mintUploadToken(options: MintOptions): Promise<MintedToken> {
   const origin = new URL(options.uploadUrl).origin;
-  const base = { timeoutMs: options.timeoutMs, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) };
+  const base = { timeoutMs: options.timeoutMs, ...(options.pool ? { pool: options.pool } : {}) };
   const audience = await getJson(`${origin}/_/oidc/audience`, base).catch((err: Error) => {
     throw new TrustedPublishingError(`cannot reach ${origin}/_/oidc/audience (${err.message.split('\n')[0]})`);
   });

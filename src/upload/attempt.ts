@@ -44,7 +44,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
       file: artifact,
       ...(known(ctx, artifact) !== undefined ? { sha256: known(ctx, artifact) } : {}),
       credentials,
-      dispatcher: ctx.dispatcher,
+      pool: ctx.pool,
       stallTimeoutMs: options.timeoutMs,
       responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),

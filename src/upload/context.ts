@@ -2,7 +2,7 @@
  * What one target's publish shares between its parts (order.ts, index-view.ts, attempt.ts): the
  * target, one HTTP pool, the options, the collaborators, and the index pages read so far.
  */
-import type { Dispatcher } from 'undici';
+import type { ConnectionPool } from '../http/client.js';
 import type { Artifact } from '../artifacts/artifact.js';
 import type { HttpOptions } from '../http/send.js';
 import type { IndexLookup } from '../http/index-reader.js';
@@ -68,7 +68,7 @@ export interface Context {
   references: readonly Target[];
   /** Pages of the references, per reference and project (read once each). */
   referencePages: Map<string, Promise<IndexLookup>>;
-  dispatcher: Dispatcher;
+  pool: ConnectionPool;
   options: EngineOptions;
   deps: EngineDeps;
   /** One look-up per project, shared by the uploads running at the same time. */

@@ -5,7 +5,7 @@
  * FileResult, and the target's report is made from them.
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { createDispatcher } from '../http/send.js';
+import { createPool } from '../http/send.js';
 import type { IndexLookup } from '../http/index-reader.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../outcome/model.js';
 import type { Refusal, Target } from '../targets/target.js';
@@ -72,11 +72,11 @@ export async function publishToTarget(
     return { ...baseReport(target), status, detail, files: unsent(artifacts, refusals, 'not_attempted', failure ? 'no upload token' : detail), durationMs: 0 };
   }
 
-  const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
+  const pool = createPool({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
   const ctx: Context = {
     target,
     sendAttestations: plan.sendAttestations,
-    dispatcher,
+    pool,
     options,
     deps,
     index: new Map(),
@@ -120,7 +120,7 @@ export async function publishToTarget(
       for (const confirmed of await verifyListed(ctx, pending, results)) results.set(confirmed.filename, confirmed);
     }
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
   const ordered = artifacts.map((a) => results.get(a.filename) ?? fileResult(a, 'not_attempted'));
   const firstBad = ordered.find((r) => !isFileOk(r.status));

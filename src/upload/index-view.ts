@@ -21,7 +21,7 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
     project,
     uploadUrl: ctx.target.uploadUrl,
     credentials: ctx.target.credentials,
-    dispatcher: ctx.dispatcher,
+    pool: ctx.pool,
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
   ctx.index.set(project, pending);
@@ -70,7 +70,7 @@ export async function confirmAccepted(ctx: Context, artifact: Artifact, page: In
     url,
     uploadUrl: ctx.target.uploadUrl,
     credentials: ctx.target.credentials,
-    dispatcher: ctx.dispatcher,
+    pool: ctx.pool,
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
   ctx.deps.emit({ type: 'index', target: ctx.target.id, project: `${artifact.name} ${artifact.version} (file list)`, outcome: describe(list) });
@@ -95,7 +95,7 @@ export async function referenceConflict(ctx: Context, artifact: Artifact): Promi
         project,
         uploadUrl: reference.uploadUrl,
         credentials: reference.credentials,
-        dispatcher: ctx.dispatcher,
+        pool: ctx.pool,
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
       });
       ctx.referencePages.set(key, pending);

@@ -5,7 +5,7 @@
  * nothing is there.
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { createDispatcher } from '../http/send.js';
+import { createPool } from '../http/send.js';
 import type { IndexLookup } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import { mapLimited } from '../util/concurrency.js';
@@ -22,11 +22,11 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
   const { target } = plan;
   const files = new Map<string, FileResult>();
   if (!target.indexUrl) return { files };
-  const dispatcher = createDispatcher({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
+  const pool = createPool({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
   const ctx: Context = {
     target,
     sendAttestations: false,
-    dispatcher,
+    pool,
     options,
     deps,
     index: new Map(),
@@ -50,6 +50,6 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
     }
     return unreadable ? { files, unreadable: unreadable.message } : { files };
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
 }

@@ -299,7 +299,7 @@ function cases(side: Side): Case[] {
     {
       name: 'an answer that is not HTTP at all, always',
       arrange: raw('not-http'),
-      expected: fails('failed_network', new RegExp(`^Response does not match the HTTP/1\\.1 protocol \\(.*\\) ${gaveUp}`), ALL_ATTEMPTS, ALL_ATTEMPTS),
+      expected: fails('failed_network', new RegExp(`^the answer is not HTTP/1\\.1 \\(HPE_.*\\) ${gaveUp}`), ALL_ATTEMPTS, ALL_ATTEMPTS),
     },
   );
   return list;
@@ -357,7 +357,7 @@ describe.each(['gitea', 'pypi'] as const)('fault at the %s target', (side) => {
             responseTimeoutMs: 500,
             verify: c.verify ?? false,
             verifyAttempts: 1,
-            http: { connect: { lookup: failingLookup } },
+            http: { lookup: failingLookup },
           },
         },
         { emit: (e) => events.push(e), sleep },

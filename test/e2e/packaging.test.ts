@@ -20,7 +20,8 @@ describe('npm package', () => {
     const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number }>;
     const paths = info?.files.map((f) => f.path) ?? [];
     expect(paths).toContain('bin/molecule-publish.js');
-    expect(paths).toContain('build/cli/run.js');
+    expect(paths).toContain('build/cli.js');
+    expect(paths).toContain('build/THIRD-PARTY-NOTICES.md');
     expect(paths.filter((p) => !/^(bin\/|build\/|package\.json$|README\.md$|LICENSE)/.test(p))).toEqual([]);
     expect(paths.some((p) => p.endsWith('.map') || (p.startsWith('build/') === false && p.endsWith('.ts')))).toBe(false);
 

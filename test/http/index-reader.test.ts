@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import { ConnectionPool } from '../../src/http/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSimpleIndex, readIndex } from '../../src/http/index-reader.js';
 
@@ -28,7 +28,7 @@ describe('readIndex over HTTP', () => {
   let server: http.Server;
   let base: string;
   const pages = new Map<string, { body: string; chunk: number }>();
-  const dispatcher = new Agent();
+  const pool = new ConnectionPool({ timeoutMs: 10_000 });
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -47,12 +47,12 @@ describe('readIndex over HTTP', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`;
   });
   afterAll(async () => {
-    await dispatcher.close();
+    pool.close();
     await new Promise((resolve) => server.close(resolve));
   });
 
   const read = (project: string, cap?: number) =>
-    readIndex({ indexUrl: base, project, uploadUrl: base, credentials: undefined, dispatcher, ...(cap !== undefined ? { cap } : {}) });
+    readIndex({ indexUrl: base, project, uploadUrl: base, credentials: undefined, pool, ...(cap !== undefined ? { cap } : {}) });
 
   it('reads a page of 12,000 files (about 2 MB) to its end: the file listed last is found with its sha256', async () => {
     const anchors = Array.from({ length: 12_000 }, (_, i) => `<a href="/files/big/0.0.${i}/big-0.0.${i}.tar.gz#sha256-${OTHER}">big-0.0.${i}.tar.gz</a><br>\n`);

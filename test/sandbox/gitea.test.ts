@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetch } from 'undici';
 import {
   buildSdist,
   buildWheel,

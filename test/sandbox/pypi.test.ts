@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { Blob } from 'node:buffer';
-import { fetch } from 'undici';
 import { blake2b } from 'hash-wasm';
 import {
   buildSdist,
@@ -52,7 +51,7 @@ async function attempt(url: string, spec: FormSpec, headers: Record<string, stri
 describe('PyPI double: upload', () => {
   it('stores a new file: 200 with the default page, listed in /simple/ with #sha256=', async () => {
     const p = await start();
-    const { res, text } = await post(p.uploadUrl, form(wheel), TOKEN); // undici sends Accept: */* → HTML
+    const { res, text } = await post(p.uploadUrl, form(wheel), TOKEN); // fetch sends Accept: */* → HTML
     expect([res.status, res.statusText]).toEqual([200, 'OK']);
     expect(text).toBe('<html>\n <head>\n  <title>200 OK</title>\n </head>\n <body>\n  <h1>200 OK</h1>\n  <br/><br/>\n\n\n\n </body>\n</html>');
     expect(p.files()).toEqual([

@@ -1,6 +1,6 @@
-/** Helpers for the registry-double tests: twine-like multipart forms sent with undici's fetch. */
+/** Helpers for the registry-double tests: twine-like multipart forms sent with Node's fetch. */
 import { Blob } from 'node:buffer';
-import { FormData, fetch, type Response } from 'undici';
+
 import { sha256Hex, type BuiltArtifact } from '../helpers/registries/index.js';
 
 export function basic(user: string, password: string): string {
