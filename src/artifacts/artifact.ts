@@ -10,6 +10,7 @@ import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
 import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata, type ZipFacts } from './read-metadata.js';
 import { sha256File } from './digests.js';
 import { validateAgainstFilename, validateMetadata, type Refusal } from './validate.js';
+import { byName } from '../util/text.js';
 
 export interface Artifact {
   path: string;
@@ -145,5 +146,5 @@ function trimIdentity(meta: CoreMetadata, warn: (field: string) => void): CoreMe
 /** Upload order: wheels before sdists (as twine and uv do), then by file name. */
 export function uploadOrder<T extends { filename: string }>(items: readonly T[]): T[] {
   const rank = (f: string) => (f.toLowerCase().endsWith('.whl') ? 0 : 1);
-  return [...items].sort((a, b) => rank(a.filename) - rank(b.filename) || a.filename.localeCompare(b.filename, 'en'));
+  return [...items].sort((a, b) => rank(a.filename) - rank(b.filename) || byName(a.filename, b.filename));
 }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Inspection } from './artifact.js';
+import { byName } from '../util/text.js';
 
 export interface AttestationOptions {
   required: boolean;
@@ -23,7 +24,7 @@ export async function attachAttestations(
   for (const inspection of inspections) {
     const artifact = inspection.artifact;
     if (!artifact) continue;
-    const mine = files.filter((c) => basename(c.path).startsWith(`${artifact.filename}.`)).sort((a, b) => a.path.localeCompare(b.path));
+    const mine = files.filter((c) => basename(c.path).startsWith(`${artifact.filename}.`)).sort((a, b) => byName(a.path, b.path));
     if (mine.length === 0) {
       if (options.required) inspection.errors.push(`no attestation beside it (expected ${artifact.filename}.publish.attestation; --attestations asks for one)`);
       continue;

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { distributionExtension } from './filename.js';
 import { ExitCode, MoleculeError, UsageError } from '../errors.js';
 import { uploadOrder } from './artifact.js';
+import { byName as nameOrder } from '../util/text.js';
 
 export type CompanionKind = 'signature' | 'attestation';
 
@@ -51,7 +52,7 @@ export async function discoverDistributions(paths: readonly string[], cwd = proc
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isDirectory()) {
       const entries = await readdir(absolute, { withFileTypes: true });
-      for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
+      for (const entry of entries.sort((a, b) => nameOrder(a.name, b.name))) {
         const path = join(given, entry.name);
         const target = entry.isSymbolicLink() ? await stat(join(absolute, entry.name)).catch((err: NodeJS.ErrnoException) => err) : undefined;
         const isFile = entry.isFile() || (target !== undefined && !(target instanceof Error) && target.isFile());

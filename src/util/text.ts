@@ -16,3 +16,14 @@ export function shown(text: string, max = 80): string {
     max,
   );
 }
+
+/**
+ * File-name order: case-insensitive, then by code point. Deterministic on every machine, and free:
+ * `localeCompare(…, 'en')` builds an ICU collator on its first call, about 9 ms of every start-up.
+ */
+export function byName(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
