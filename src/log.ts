@@ -1,13 +1,12 @@
 /**
- * The logger: pino on stderr (stdout is kept for the report). Two formats:
- * - human (default, terminal and CI alike): one short line per event, via pino-pretty as a
- *   synchronous stream; `info` lines carry no prefix, others say their level;
- * - json (`--log-format json`): pino's JSON lines, for log collectors.
- * Nothing secret is ever put in a message; `redact` also covers object fields as a second guard.
+ * The log, on stderr (stdout is kept for the report). Two formats:
+ * - human (default, terminal and CI alike): one short line per event; `info` lines carry no prefix,
+ *   others say their level. Written directly: the fields are not shown, so there is nothing for a
+ *   logging library to do, and loading one (pino and pino-pretty) cost ~15 ms of every run.
+ * - json (`--log-format json`): pino's JSON lines with every field, for log collectors; pino is
+ *   loaded only then. Nothing secret is ever put in a message; pino's `redact` also covers object
+ *   fields as a second guard.
  */
-import { pino, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
-
 export type LogFormat = 'human' | 'json';
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
@@ -20,32 +19,47 @@ export interface LogOptions {
   write?: (line: string) => void;
 }
 
+/** One line per event, with the fields a JSON log record carries. */
+export interface LogLines {
+  info(line: string, fields?: Record<string, unknown>): void;
+  warn(line: string, fields?: Record<string, unknown>): void;
+  error(line: string, fields?: Record<string, unknown>): void;
+  debug(line: string, fields?: Record<string, unknown>): void;
+}
+
 const REDACT = ['authorization', 'password', 'token', '*.authorization', '*.password', '*.token', 'headers.authorization', 'credentials'];
 
-const LEVEL_PREFIX: Record<number, string> = { 10: 'trace: ', 20: 'debug: ', 30: '', 40: 'warning: ', 50: 'error: ', 60: 'fatal: ' };
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const RANK: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+const PREFIX: Record<Level, string> = { debug: 'debug: ', info: '', warn: 'warning: ', error: 'error: ' };
+// SGR colours: problems stand out, the rest reads as before (cyan, as pino-pretty wrote messages).
+const COLOUR: Record<Level, string> = { debug: '\u001b[90m', info: '\u001b[36m', warn: '\u001b[33m', error: '\u001b[31m' };
 
 export function levelFor(verbosity: Verbosity): 'error' | 'info' | 'debug' {
   return verbosity === 'quiet' ? 'error' : verbosity === 'verbose' ? 'debug' : 'info';
 }
 
-export function createLogger(options: LogOptions): Logger {
-  const base = {
-    level: levelFor(options.verbosity),
-    base: undefined,
-    redact: { paths: REDACT, censor: '[redacted]' },
-  };
+export async function createLog(options: LogOptions): Promise<LogLines> {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
-  if (options.format === 'json') return pino(base, { write });
-  // prettyFactory formats one record synchronously: no transport thread, no stream plumbing, and
-  // log lines stay in order with everything else written to stderr.
-  const prettify = prettyFactory({
-    colorize: options.color,
-    ignore: 'pid,hostname,time,level',
-    hideObject: true,
-    // "warning: …", "error: …", and plain text for info: what a release manager reads in a CI log.
-    messageFormat: (log, messageKey) => `${LEVEL_PREFIX[Number(log.level)] ?? ''}${String(log[messageKey] ?? '')}`,
-  });
-  return pino({ ...base, timestamp: false }, { write: (line: string) => write(prettify(line)) });
+  const threshold = RANK[levelFor(options.verbosity)];
+  if (options.format === 'json') {
+    // (The default export: pino is CommonJS, and a bundled dynamic import has no named exports.)
+    const pino = (await import('pino')).default;
+    const logger = pino({ level: levelFor(options.verbosity), base: undefined, redact: { paths: REDACT, censor: '[redacted]' } }, { write });
+    const at =
+      (level: Level) =>
+      (line: string, fields?: Record<string, unknown>): void =>
+        fields ? logger[level](fields, line) : logger[level](line);
+    return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
+  }
+  const at =
+    (level: Level) =>
+    (line: string): void => {
+      if (RANK[level] < threshold) return;
+      const text = `${PREFIX[level]}${line}`;
+      write(options.color ? `${COLOUR[level]}${text}\u001b[39m\n` : `${text}\n`);
+    };
+  return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
 }
 
 /** NO_COLOR wins, then FORCE_COLOR, then whether stderr is a terminal. */

@@ -1,11 +1,10 @@
 /**
  * What the commands do once commander has parsed the flags: loaded on demand by main.ts, so that
- * `--version` and `--help` do not pay for the core, pino and undici (zod loads only for a
+ * `--version` and `--help` do not pay for the core and the HTTP client (zod loads only for a
  * pyproject.toml table or --json).
  */
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Logger } from 'pino';
 import { ExitCode, isMoleculeError } from '../errors.js';
 import { loadPyprojectConfig } from '../config/pyproject.js';
 import { ENGINE_OPTIONS } from '../config/options.js';
@@ -13,9 +12,9 @@ import { engineSettings, resolveSettings, SECRET_ENV, type EngineSettings, type 
 import { InvalidArtifactsError, prepare } from '../prepare.js';
 import { publish } from '../publish.js';
 import { cell, renderMarkdown, headline } from '../report/markdown.js';
-import { consoleFor, eventPrinter, printInspections, printTargets } from './console.js';
+import { eventPrinter, printInspections, printTargets } from './console.js';
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
-import { colorWanted, createLogger, type LogFormat, type Verbosity } from '../log.js';
+import { colorWanted, createLog, type LogFormat, type Verbosity } from '../log.js';
 import { command, isActions, stepOutputs, stoppedOutputs, writeStepOutputs } from '../report/actions.js';
 import type { CliIo, Console, GlobalFlags, PublishFlags, RunState } from './types.js';
 
@@ -26,7 +25,6 @@ function verbosity(flags: GlobalFlags): Verbosity {
 /** Everything a command needs to talk to the user, made once from the global flags. */
 export interface Session {
   out: Console;
-  logger: Logger;
   /** Workflow commands go to stdout, or to stderr when stdout is reserved for --json. */
   commands: (text: string) => void;
   actions: boolean;
@@ -34,9 +32,9 @@ export interface Session {
   masked: Set<string>;
 }
 
-export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Session {
+export async function openSession(io: CliIo, global: GlobalFlags, json: boolean): Promise<Session> {
   const format: LogFormat = global.logFormat ?? 'human';
-  const logger = createLogger({
+  const out = await createLog({
     format,
     verbosity: verbosity(global),
     color: colorWanted(io.env, io.tty !== undefined),
@@ -55,10 +53,10 @@ export function openSession(io: CliIo, global: GlobalFlags, json: boolean): Sess
       }
     }
   }
-  return { out: consoleFor(logger), logger, commands, actions, masked };
+  return { out, commands, actions, masked };
 }
 
-function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boolean): ProgressDisplay {
+async function progressFor(io: CliIo, session: Session, global: GlobalFlags, json: boolean): Promise<ProgressDisplay> {
   if (verbosity(global) === 'quiet') return noProgress;
   // A bar only for a person at a terminal; CI logs get one line per event instead.
   const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false';
@@ -129,7 +127,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
   out.info(`${plan.dryRun ? 'Dry run: checking' : 'Publishing'} ${plan.inspections.length} file(s) from ${plan.discovery.searched.join(', ')}`);
   printInspections(out, plan.inspections);
 
-  const progress = progressFor(io, session, global, state.json);
+  const progress = await progressFor(io, session, global, state.json);
   const report = await publish(plan, { emit: eventPrinter(out, progress) });
   progress.stop();
   printTargets(out, report);
@@ -176,7 +174,7 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   // The user's engine settings (concurrency) apply; the targets are the sandboxes.
   const file = await loadPyprojectConfig(io.cwd, flags.pyproject);
   const engine = engineSettings(requestFrom(paths, flags, io).engine ?? {}, io.env, file.config);
-  const progress = progressFor(io, session, global, state.json);
+  const progress = await progressFor(io, session, global, state.json);
   const report = await rehearse(
     { paths, cwd: io.cwd, attestations: flags.attestations === true },
     { concurrency: engine.concurrency, ...(flags.rehearseGitea ? { giteaProfile: flags.rehearseGitea } : {}), ...(io.signal ? { signal: io.signal } : {}) },
@@ -228,7 +226,7 @@ async function writeSummary(state: RunState, session: Session, markdown: string)
 
 /** Prints an error that stopped a run, leaves its trace in the summary (and --json), returns the exit code. */
 export async function reportError(err: unknown, io: CliIo, state: RunState, global: GlobalFlags): Promise<number> {
-  const session = (state.session as Session | undefined) ?? openSession(io, global, state.json);
+  const session = (state.session as Session | undefined) ?? (await openSession(io, global, state.json));
   const { out } = session;
   if (!isMoleculeError(err)) {
     out.error(`internal error: ${(err as Error)?.message ?? String(err)}`);

@@ -1,9 +1,8 @@
 /**
- * Human output on stderr (stdout is kept for the report), through the pino logger so that
+ * Human output on stderr (stdout is kept for the report), through the log (src/log.ts) so that
  * `--log-format json` turns every line into a JSON record with the same fields. Nothing printed here
  * contains a credential: targets carry only the names of the variables that hold them.
  */
-import type { Logger } from 'pino';
 import type { Inspection } from '../artifacts/artifact.js';
 import type { EngineEvent } from '../upload/engine.js';
 import type { PublishReport } from '../outcome/model.js';
@@ -12,15 +11,6 @@ import type { ProgressDisplay } from './progress.js';
 import type { Console } from './types.js';
 
 export type { Console };
-
-export function consoleFor(logger: Logger): Console {
-  return {
-    info: (line, fields) => (fields ? logger.info(fields, line) : logger.info(line)),
-    warn: (line, fields) => (fields ? logger.warn(fields, line) : logger.warn(line)),
-    error: (line, fields) => (fields ? logger.error(fields, line) : logger.error(line)),
-    debug: (line, fields) => (fields ? logger.debug(fields, line) : logger.debug(line)),
-  };
-}
 
 export function printInspections(out: Console, inspections: readonly Inspection[]): void {
   for (const i of inspections) {

@@ -107,7 +107,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     const summary = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
     state.summaryFile = summary ? resolve(io.cwd, summary) : undefined;
     const commands = await import('./commands.js');
-    const session = commands.openSession(io, program.opts<GlobalFlags>(), state.json);
+    const session = await commands.openSession(io, program.opts<GlobalFlags>(), state.json);
     state.session = session;
     state.exitCode = await commands.runPublish(paths, flags, session, io, state, program.opts<GlobalFlags>());
   });

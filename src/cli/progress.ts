@@ -3,7 +3,7 @@
  * (CI logs): one line when an upload starts, and for large files one every 10%, so a log shows a
  * slow upload is moving without flooding (pypa/gh-action-pypi-publish#229).
  */
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { formatSize } from '../report/format.js';
 import type { Console } from './types.js';
 
@@ -47,14 +47,16 @@ export function lineProgress(out: Console): ProgressDisplay {
   };
 }
 
-export function barProgress(stream: NodeJS.WriteStream, color: boolean): ProgressDisplay {
+/** The bar's library loads only here: a CI log, a pipe or --quiet never pays for it. */
+export async function barProgress(stream: NodeJS.WriteStream, color: boolean): Promise<ProgressDisplay> {
+  const { SingleBar, Presets } = (await import('cli-progress')).default;
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
   return {
     start(target, filename, size, attempt) {
       bar?.stop();
       started = Date.now();
-      bar = new cliProgress.SingleBar(
+      bar = new SingleBar(
         {
           stream,
           format: `${target}: ${filename}${attempt > 1 ? ` (attempt ${attempt})` : ''} [{bar}] {percentage}% {sentH}/{totalH} {rate} ETA {eta_formatted}`,
@@ -65,7 +67,7 @@ export function barProgress(stream: NodeJS.WriteStream, color: boolean): Progres
           etaBuffer: 20,
           fps: 10,
         },
-        cliProgress.Presets.shades_classic,
+        Presets.shades_classic,
       );
       bar.start(size, 0, { sentH: formatSize(0), totalH: formatSize(size), rate: '' });
     },

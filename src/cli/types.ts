@@ -1,5 +1,5 @@
 /** Types shared by the light command-line shell (main.ts) and the commands it loads on demand. */
-import type { LogFormat } from '../log.js';
+import type { LogFormat, LogLines } from '../log.js';
 import type { EngineSettings } from '../config/options.js';
 import type { PublishRequest } from '../config/settings.js';
 import type { GiteaProfile } from '../sandbox/profiles.js';
@@ -66,10 +66,5 @@ export interface RunState {
   startedAt: Date;
 }
 
-/** Human output, through the logger (see console.ts). */
-export interface Console {
-  info(line: string, fields?: Record<string, unknown>): void;
-  warn(line: string, fields?: Record<string, unknown>): void;
-  error(line: string, fields?: Record<string, unknown>): void;
-  debug(line: string, fields?: Record<string, unknown>): void;
-}
+/** Human output, through the log (src/log.ts; see console.ts). */
+export type Console = LogLines;
