@@ -10,7 +10,6 @@
  */
 import type { LookupFunction } from 'node:net';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
 
 export interface HttpOptions {
   /** Bounds connecting, and any stall while an answer is read. */
@@ -64,7 +63,7 @@ export class ConnectionPool {
       const tls: Record<string, unknown> = {};
       // Node's `ca` option replaces the default roots: keep them, so a private CA for Gitea does not
       // break PyPI's public certificate (twine's --cert replaces; adding is what a mixed release needs).
-      if (this.options.tls?.ca?.length) tls.ca = [...rootCertificates, ...this.options.tls.ca];
+      if (this.options.tls?.ca?.length) tls.ca = [...(await import('node:tls')).rootCertificates, ...this.options.tls.ca];
       if (this.options.tls?.clientCert) {
         tls.cert = this.options.tls.clientCert;
         tls.key = this.options.tls.clientCert;
