@@ -23,7 +23,7 @@ export const USER_AGENT = `molecule-publish/${VERSION} node/${process.versions.n
 const ACCEPT = 'application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7';
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /** Each of the two read buffers. Large enough for loopback speed, small enough to stay flat. */
-export const SEND_CHUNK = 256 * 1024;
+export const SEND_CHUNK = 512 * 1024;
 
 export type SendOutcome =
   | { kind: 'answer'; answer: ServerAnswer }

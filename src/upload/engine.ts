@@ -115,7 +115,14 @@ export async function publishToTarget(
       if (refusal) results.set(artifact.filename, skippedResult(artifact, refusal));
       else pending.push(artifact);
     }
-    await runInOrder(pending, run);
+    // Once the first file has proven the credentials, every other project's page is read ahead, side
+    // by side (bounded like the uploads), so no upload slot waits for its pre-check's round trip.
+    const readAhead = () => {
+      if (stopped || options.signal?.aborted) return;
+      const projects = new Map(pending.map((a) => [target.kind.indexProjectName(a.name), a]));
+      mapLimited([...projects.values()], options.concurrency, (a) => lookup(ctx, a, false)).catch(() => undefined);
+    };
+    await runInOrder(pending, run, { afterFirst: readAhead });
     if (!stopped && !options.signal?.aborted && (target.policy === 'required' || options.verify)) {
       for (const confirmed of await verifyListed(ctx, pending, results)) results.set(confirmed.filename, confirmed);
     }

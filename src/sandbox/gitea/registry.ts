@@ -36,7 +36,7 @@ export async function startGiteaRegistry(options: GiteaRegistryOptions = {}): Pr
     [GITEA_DEFAULT_USER]: { token: GITEA_DEFAULT_TOKEN, scopes: ['write:package'], ownsOwner: true },
   };
   const store = new GiteaStore();
-  const site: GiteaSite = { owner, options, behaviour, store, auth: new GiteaAuth(users, behaviour, options), rootUrl: '' };
+  const site: GiteaSite = { owner, options, behaviour, store, auth: new GiteaAuth(users, behaviour, options), rootUrl: '', creating: new Set() };
 
   const server = await startServer({
     isUpload: (method, pathname) => isUploadRequest(owner, method, pathname),

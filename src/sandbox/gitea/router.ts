@@ -87,7 +87,7 @@ export async function handle(site: GiteaSite, ctx: RequestContext): Promise<Repl
   if (route === 'upload' && q.kind === 'forgejo' && quotaBytes !== undefined && !(site.store.ownerBytes() < quotaBytes)) {
     return goError(q.status, q.body.replace(/\n$/, ''));
   }
-  if (route === 'upload') return upload(site, ctx, p);
+  if (route === 'upload') return await upload(site, ctx, p);
   if (route === 'simple') return simpleIndex(site, rest[1] ?? '');
   return download(site, rest[1] ?? '', rest[2] ?? '', rest[3] ?? '');
 }

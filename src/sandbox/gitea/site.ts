@@ -13,4 +13,6 @@ export interface GiteaSite {
   auth: GiteaAuth;
   /** ROOT_URL without trailing slash; set once the server listens. */
   rootUrl: string;
+  /** Package and version rows being created by an upload in progress (see upload.ts). */
+  creating: Set<string>;
 }

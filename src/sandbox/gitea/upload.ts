@@ -49,7 +49,19 @@ function sizeLimitRefusal(site: GiteaSite, p: Principal, size: number): Reply | 
   return undefined;
 }
 
-export function upload(site: GiteaSite, ctx: RequestContext, p: Principal): Reply {
+/**
+ * The package and version rows are made by "look, then insert" inside one transaction
+ * (services/packages/packages.go createPackageAndVersion, run by addFileToPackageWrapper under
+ * db.TxContext; models/packages/package.go TryInsertPackage, package_version.go
+ * TryInsertPackageVersion). Two uploads that both find a row missing both insert it, and the second
+ * fails on the unique key: routers/api/packages/pypi/pypi.go answers any other error with
+ * apiError(500, err), the database's own words (SQLite's here). The double keeps the rows being
+ * created for one turn of the event loop, the time between the look and the commit.
+ */
+const UNIQUE_PACKAGE = 'UNIQUE constraint failed: package.owner_id, package.type, package.lower_name';
+const UNIQUE_VERSION = 'UNIQUE constraint failed: package_version.package_id, package_version.lower_version';
+
+export async function upload(site: GiteaSite, ctx: RequestContext, p: Principal): Promise<Reply> {
   const ct = ctx.req.headers['content-type'];
   const media = ct ? parseHeaderParams(ct) : undefined;
   if (media?.type !== 'multipart/form-data') return apiError(400, "request Content-Type isn't multipart/form-data");
@@ -72,6 +84,17 @@ export function upload(site: GiteaSite, ctx: RequestContext, p: Principal): Repl
   const existing = site.store.get(name)?.versions.get(version.toLowerCase());
   if (existing?.files.some((f) => f.filename.toLowerCase() === filename.toLowerCase())) {
     return apiError(site.options.legacyDuplicateStatus ?? site.behaviour.duplicate.status, site.behaviour.duplicate.body);
+  }
+  const packageKey = `package ${name.toLowerCase()}`;
+  const versionKey = `version ${name.toLowerCase()} ${version.toLowerCase()}`;
+  const creates = [!site.store.get(name) && packageKey, !existing && versionKey].filter((k): k is string => k !== false);
+  if (creates.includes(packageKey) && site.creating.has(packageKey)) return apiError(500, UNIQUE_PACKAGE);
+  if (creates.includes(versionKey) && site.creating.has(versionKey)) return apiError(500, UNIQUE_VERSION);
+  for (const key of creates) site.creating.add(key);
+  try {
+    if (creates.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    for (const key of creates) site.creating.delete(key);
   }
   site.store.add(name, version, filename, Buffer.from(bytes), {
     author: formValue('author'),
