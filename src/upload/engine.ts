@@ -122,10 +122,15 @@ export async function publishToTarget(
       const projects = new Map(pending.map((a) => [target.kind.indexProjectName(a.name), a]));
       mapLimited([...projects.values()], options.concurrency, (a) => lookup(ctx, a, false)).catch(() => undefined);
     };
-    await runInOrder(pending, run, { afterFirst: readAhead });
-    if (!stopped && !options.signal?.aborted && (target.policy === 'required' || options.verify)) {
-      for (const confirmed of await verifyListed(ctx, pending, results)) results.set(confirmed.filename, confirmed);
-    }
+    // Each package's page is checked as soon as its files are done, while other packages still upload.
+    const verifying = target.policy === 'required' || options.verify;
+    const confirmed: FileResult[] = [];
+    const afterPackage = async (files: readonly Artifact[]) => {
+      if (verifying && !stopped && !options.signal?.aborted) confirmed.push(...(await verifyListed(ctx, files, results)));
+    };
+    await runInOrder(pending, run, { afterFirst: readAhead, afterPackage });
+    // A failure stops the run: what it did not reach is not confirmed (as before any failure).
+    if (!stopped && !options.signal?.aborted) for (const result of confirmed) results.set(result.filename, result);
   } finally {
     pool.close();
   }

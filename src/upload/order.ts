@@ -17,6 +17,8 @@ import { versionKey } from '../artifacts/pep440.js';
 export interface OrderHooks {
   /** Called once the very first file is done (credentials proven): read-ahead may start. */
   afterFirst?: () => void;
+  /** Called once every file of a package is done (its index page may be checked then). */
+  afterPackage?: (files: readonly Artifact[]) => Promise<void>;
 }
 
 export async function runInOrder(artifacts: readonly Artifact[], run: (a: Artifact) => Promise<void>, hooks: OrderHooks = {}): Promise<void> {
@@ -27,7 +29,7 @@ export async function runInOrder(artifacts: readonly Artifact[], run: (a: Artifa
   const packageOf = (a: Artifact) => normalizeName(a.name);
   const releaseOf = (a: Artifact) => versionKey(a.version) ?? a.version;
   // package → release → files, in the given order (wheels before sdists already).
-  const packages = new Map<string, Map<string, Artifact[]>>();
+  const packages = new Map<string, Map<string, Artifact[]>>([[packageOf(first), new Map()]]);
   for (const a of rest) {
     const releases = packages.get(packageOf(a)) ?? new Map<string, Artifact[]>();
     releases.set(releaseOf(a), [...(releases.get(releaseOf(a)) ?? []), a]);
@@ -54,6 +56,8 @@ export async function runInOrder(artifacts: readonly Artifact[], run: (a: Artifa
           await Promise.all(files.filter((a) => a.filetype !== 'bdist_wheel').map(once));
         }),
       );
+      const all = entries.flatMap(([, files]) => files);
+      await hooks.afterPackage?.(pkg === packageOf(first) ? [first, ...all] : all);
     }),
   );
 }
