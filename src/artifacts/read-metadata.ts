@@ -95,17 +95,68 @@ function decodeUtf8(bytes: Buffer, where: string): string {
 // zip (wheels, legacy zip sdists)
 
 // The archive readers load when an archive of their kind is read (start-up: `check` of wheels needs no tar).
-async function openZip(path: string): Promise<yauzl.ZipFile> {
+
+/** Below this size a zip is read whole with one read: yauzl's many small reads cost more than the bytes. */
+const SMALL_ZIP = 1024 * 1024;
+
+/** An open zip, and the raw bytes of its file at an offset (for the framing check, without opening it again). */
+interface ZipSource {
+  zip: yauzl.ZipFile;
+  readAt(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+async function openZip(path: string): Promise<ZipSource> {
   const { default: yauzlModule } = await import('yauzl');
-  return new Promise((resolve, reject) => {
-    yauzlModule.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      const code = (err as NodeJS.ErrnoException | null)?.code;
-      // A file we may not open is unreadable, not corrupt.
-      if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
-      else if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
-      else resolve(zip);
-    });
+  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
+  // A file we may not open is unreadable, not corrupt.
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new ArchiveProblem(`cannot read the file (${err.code ?? err.message})`);
   });
+  const opened = (err: Error | null, zip: yauzl.ZipFile | undefined, resolve: (z: yauzl.ZipFile) => void, reject: (e: unknown) => void) => {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
+    else if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
+    else resolve(zip);
+  };
+  try {
+    const { size } = await handle.stat();
+    if (size <= SMALL_ZIP) {
+      const bytes = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await handle.read(bytes, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      await handle.close();
+      const whole = bytes.subarray(0, read);
+      const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.fromBuffer(whole, options, (err, z) => opened(err, z, resolve, reject)));
+      return { zip, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
+    }
+    // A larger one is read by yauzl from a descriptor of its own (yauzl's fd reader closes the
+    // descriptor it is given once its last stream ends, so it must not be ours); the framing check
+    // opens the file again for its few bytes.
+    await handle.close();
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.open(path, options, (err, z) => opened(err, z, resolve, reject)));
+    return {
+      zip,
+      readAt: async (position, length) => {
+        const again = await open(path, 'r');
+        try {
+          const out = Buffer.alloc(length);
+          const { bytesRead } = await again.read(out, 0, length, position);
+          return out.subarray(0, bytesRead);
+        } finally {
+          await again.close();
+        }
+      },
+      close: async () => zip.close(),
+    };
+  } catch (err) {
+    await handle.close().catch(() => undefined); // (already closed on the way to yauzl: harmless)
+    throw err;
+  }
 }
 
 /** yauzl's words for a broken archive, as what is wrong with the file. */
@@ -179,17 +230,18 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
   }
 }
 
-async function withZip<T>(path: string, use: (zip: yauzl.ZipFile, entries: yauzl.Entry[]) => Promise<T>): Promise<T> {
-  const zip = await openZip(path);
+async function withZip<T>(path: string, use: (source: ZipSource, entries: yauzl.Entry[]) => Promise<T>): Promise<T> {
+  const source = await openZip(path);
   try {
-    return await use(zip, await listZipEntries(zip));
+    return await use(source, await listZipEntries(source.zip));
   } finally {
-    zip.close();
+    await source.close();
   }
 }
 
 async function readWheelMetadata(path: string, namePart: string, version: string, cap: number): Promise<MetadataFile> {
-  return withZip(path, async (zip, entries) => {
+  return withZip(path, async (source, entries) => {
+    const { zip } = source;
     const distInfoDirs = new Set<string>();
     for (const entry of entries) {
       const top = /^([^/]+\.dist-info)\//.exec(entry.fileName)?.[1];
@@ -214,7 +266,7 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     const entry = matches[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
     checkCrc(entry, bytes);
-    await checkFraming(path, entries, entry);
+    await checkFraming(source, entries, entry);
     await checkWheelFile(zip, entries, distInfo);
     // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
     const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
@@ -228,26 +280,19 @@ async function readWheelMetadata(path: string, namePart: string, version: string
  * self-extracting stub), and the metadata file's local header naming the same file as the central
  * directory (a crafted archive can show one name to one reader and another to the next).
  */
-async function checkFraming(path: string, entries: readonly yauzl.Entry[], metadata: yauzl.Entry): Promise<void> {
+async function checkFraming(source: ZipSource, entries: readonly yauzl.Entry[], metadata: yauzl.Entry): Promise<void> {
   const first = Math.min(...entries.map((e) => e.relativeOffsetOfLocalHeader));
   if (entries.length > 0 && first > 0)
     throw new ArchiveProblem(`${first} bytes of other data come before the archive's first member (a self-extracting stub?): PyPI refuses it`);
-  const handle = await open(path, 'r');
-  try {
-    const header = Buffer.alloc(30);
-    await handle.read(header, 0, 30, metadata.relativeOffsetOfLocalHeader);
-    if (header.readUInt32LE(0) !== 0x04034b50)
-      throw new ArchiveProblem(`${metadata.fileName}: no local header where the central directory says: the archive is corrupt`);
-    const nameLength = header.readUInt16LE(26);
-    const name = Buffer.alloc(nameLength);
-    await handle.read(name, 0, nameLength, metadata.relativeOffsetOfLocalHeader + 30);
-    if (!name.equals(metadata.fileNameRaw as Buffer)) {
-      throw new ArchiveProblem(
-        `${metadata.fileName}: its local header names '${shown(name.toString('latin1'))}': the archive's two directories disagree (pip and PyPI refuse it)`,
-      );
-    }
-  } finally {
-    await handle.close();
+  const header = await source.readAt(metadata.relativeOffsetOfLocalHeader, 30);
+  if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50)
+    throw new ArchiveProblem(`${metadata.fileName}: no local header where the central directory says: the archive is corrupt`);
+  const nameLength = header.readUInt16LE(26);
+  const name = await source.readAt(metadata.relativeOffsetOfLocalHeader + 30, nameLength);
+  if (!name.equals(metadata.fileNameRaw as Buffer)) {
+    throw new ArchiveProblem(
+      `${metadata.fileName}: its local header names '${shown(name.toString('latin1'))}': the archive's two directories disagree (pip and PyPI refuse it)`,
+    );
   }
 }
 
@@ -270,7 +315,7 @@ async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[
 }
 
 async function readZipSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
-  return withZip(path, async (zip, entries) => {
+  return withZip(path, async ({ zip }, entries) => {
     const tops = new Set(entries.map((e) => e.fileName.split('/')[0]).filter((t) => t !== undefined && t !== ''));
     if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
     const pkgInfos = entries.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.fileName));

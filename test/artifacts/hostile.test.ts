@@ -4,6 +4,7 @@
  * Python's zipfile/tarfile (test/helpers/archives.ts), patched byte for byte where Python refuses to
  * write such a thing.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,8 +159,12 @@ describe('framing, as PyPI validates it', () => {
     expect(errors[0]).toMatch(/data before the archive \(a self-extracting stub\?\)/);
   });
 
-  it("a local header that names another file than the central directory's is refused", async () => {
-    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl');
+  // A small wheel is read whole with one read; one over 1 MiB through yauzl's own descriptor.
+  it.each([
+    ['a small wheel', []],
+    ['a wheel over 1 MiB', [{ name: 'demo/noise.bin', data: randomBytes(1536 * 1024) }]],
+  ])("a local header that names another file than the central directory's is refused (%s)", async (_, extra) => {
+    const path = writeWheel(dir(), 'demo-1.0-py3-none-any.whl', { extra });
     // Only the first occurrence: the local header (the central directory keeps the real name).
     const bytes = readFileSync(path);
     const at = bytes.indexOf(Buffer.from('demo-1.0.dist-info/METADATA'));
@@ -168,6 +173,9 @@ describe('framing, as PyPI validates it', () => {
     expect(await errorsOf(path)).toEqual([
       expect.stringMatching(/METADATA: its local header names 'demo-1\.0\.dist-info\/METADATX': the archive's two directories disagree/),
     ]);
+    // The same wheel unbroken passes, whichever way it was read.
+    const intact = writeWheel(dir(), 'demo-1.0-py3-none-any.whl', { extra });
+    expect(await errorsOf(intact)).toEqual([]);
   });
 
   it('an encrypted METADATA is said in plain words', async () => {
