@@ -1,17 +1,21 @@
 // Benchmark inputs: valid wheels (zip with <name>-<ver>.dist-info/METADATA, WHEEL, RECORD and one stored
-// member of random bytes), written by Python's zipfile as a stream (a 1 GiB wheel never sits in memory).
+// member of random bytes), written by Python's zipfile as a stream (a 1 GiB wheel never sits in memory),
+// and the everyday release: a wheel and an sdist built by setuptools (fixtures/dist, see fixtures/README.md).
 // They are kept in a folder under os.tmpdir() with a marker per set, so repeated runs reuse them.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const INPUT_ROOT = join(tmpdir(), 'molecule-publish-bench-inputs');
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
+const FIXTURES = new URL('../fixtures/dist/', import.meta.url).pathname;
+const RELEASE = ['molecule_demo_setuptools-1.0.0-py3-none-any.whl', 'molecule-demo-setuptools-1.0.0.tar.gz'];
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-// argv: out_dir, kind ("one" | "many"), then for "one": name size_bytes; for "many": prefix count size_bytes
+// argv: out_dir, kind ("one" | "many" | "versions"), then for "one": name size_bytes; for "many" (one
+// project each) and "versions" (one project, a version each): prefix count size_bytes
 const GENERATOR = String.raw`
 import base64, hashlib, os, sys, zipfile
 
@@ -60,10 +64,14 @@ out_dir, kind = sys.argv[1], sys.argv[2]
 os.makedirs(out_dir, exist_ok=True)
 if kind == "one":
     wheel(out_dir, sys.argv[3], "1.0.0", int(sys.argv[4]))
-else:
+elif kind == "many":
     prefix, count, size = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     for i in range(count):
         wheel(out_dir, f"{prefix}-{i:03d}", "1.0.0", size)
+else:
+    prefix, count, size = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    for i in range(count):
+        wheel(out_dir, prefix, f"1.0.{i}", size)
 `;
 
 function run(args, timeoutMs) {
@@ -81,13 +89,23 @@ function run(args, timeoutMs) {
   });
 }
 
+const MiB = 1024 * 1024;
+
 /** The sets: { id, dir, files: [paths], bytes }. Generates what is missing. */
 export async function prepareInputs({ quick, log }) {
   const specs = [
-    { id: 'small200', args: ['many', 'bench-small', '200', String(20 * 1024)], count: 200, timeoutMs: 120_000 },
-    { id: 'mid100m', args: ['one', 'bench-mid', String(100 * 1024 * 1024)], count: 1, timeoutMs: 300_000 },
+    { id: 'release2', copy: RELEASE, count: 2 },
+    { id: 'projects50', args: ['many', 'bench-proj', '50', String(20 * 1024)], count: 50, timeoutMs: 120_000 },
+    { id: 'versions200', args: ['versions', 'bench-one', '200', String(20 * 1024)], count: 200, timeoutMs: 120_000 },
+    { id: 'mid100m', args: ['one', 'bench-mid', String(100 * MiB)], count: 1, timeoutMs: 300_000 },
   ];
-  if (!quick) specs.push({ id: 'big1g', args: ['one', 'bench-big', String(1024 * 1024 * 1024)], count: 1, timeoutMs: 900_000 });
+  if (!quick) {
+    specs.push(
+      { id: 'curve256m', args: ['one', 'bench-c256', String(256 * MiB)], count: 1, timeoutMs: 600_000 },
+      { id: 'curve512m', args: ['one', 'bench-c512', String(512 * MiB)], count: 1, timeoutMs: 600_000 },
+      { id: 'big1g', args: ['one', 'bench-big', String(1024 * MiB)], count: 1, timeoutMs: 900_000 },
+    );
+  }
   mkdirSync(INPUT_ROOT, { recursive: true });
   const sets = {};
   for (const spec of specs) {
@@ -97,15 +115,18 @@ export async function prepareInputs({ quick, log }) {
       rmSync(dir, { recursive: true, force: true });
       const started = performance.now();
       log(`generating ${spec.id} in ${dir} ...`);
-      await run([dir, ...spec.args], spec.timeoutMs);
+      if (spec.copy) {
+        mkdirSync(dir, { recursive: true });
+        for (const f of spec.copy) copyFileSync(join(FIXTURES, f), join(dir, f));
+      } else await run([dir, ...spec.args], spec.timeoutMs);
       writeFileSync(marker, new Date().toISOString());
       log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.whl'))
+      .filter((f) => f.endsWith('.whl') || f.endsWith('.tar.gz'))
       .sort()
       .map((f) => join(dir, f));
-    if (files.length !== spec.count) throw new Error(`${dir}: expected ${spec.count} wheels, found ${files.length}`);
+    if (files.length !== spec.count) throw new Error(`${dir}: expected ${spec.count} files, found ${files.length}`);
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     sets[spec.id] = { id: spec.id, dir, files, bytes };
   }

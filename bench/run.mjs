@@ -1,7 +1,7 @@
 // `npm run bench`: molecule-publish against a loopback sink registry, next to twine and curl.
 //
 //   BENCH_RUNS=3          runs per tool and set (the table shows the median)
-//   BENCH_QUICK=1         skip the 1 GiB set
+//   BENCH_QUICK=1         skip the 1 GiB set and the 256/512 MiB points of the RSS curve
 //   BENCH_COLD_RUNS=15    runs per command for the cold-start figures
 //   BENCH_KEEP_INPUTS=1   keep the generated wheels (under os.tmpdir()) for the next run
 //   BENCH_MOLECULE_ROOT=DIR  measure another built checkout (its bin/ and build/), e.g. a baseline
@@ -10,10 +10,10 @@
 // Everything goes to 127.0.0.1. Prints a table on stdout (progress on stderr) and writes the same
 // as JSON to bench/results/latest.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { INPUT_ROOT, prepareInputs, removeInputs } from './inputs.mjs';
 import { hashingBench, sha256Of } from './hashing.mjs';
 import { cpuSecondsOf, killTree, measure } from './proc.mjs';
@@ -284,17 +284,15 @@ function summarise(runs, bytes) {
   return out;
 }
 
-async function coldStart(twineOk, checkWheel) {
+async function coldStart(twineOk, releaseFiles) {
   const cmds = [
     { name: 'node -e 0', cmd: NODE, args: ['-e', '0'] },
     { name: 'molecule-publish --version', cmd: NODE, args: [BIN, '--version'] },
   ];
   if (twineOk) cmds.push({ name: 'twine --version', cmd: 'twine', args: ['--version'] });
-  // `check` on one small wheel loads what a publish loads (reading, metadata, validation), with no network.
-  if (checkWheel) {
-    cmds.push({ name: 'molecule-publish check 1 small wheel', cmd: NODE, args: [BIN, 'check', checkWheel] });
-    if (twineOk) cmds.push({ name: 'twine check 1 small wheel', cmd: 'twine', args: ['check', checkWheel] });
-  }
+  // `check` of the everyday release (a wheel and an sdist): reading, metadata, validation, no network.
+  cmds.push({ name: 'molecule-publish check wheel + sdist', id: 'check', cmd: NODE, args: [BIN, 'check', ...releaseFiles] });
+  if (twineOk) cmds.push({ name: 'twine check wheel + sdist', cmd: 'twine', args: ['check', ...releaseFiles] });
   const times = new Map(cmds.map((c) => [c.name, []]));
   const rss = new Map(cmds.map((c) => [c.name, []]));
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -308,6 +306,7 @@ async function coldStart(twineOk, checkWheel) {
   }
   return cmds.map((c) => ({
     command: c.name,
+    id: c.id,
     runs: times.get(c.name).length,
     medianMs: median(times.get(c.name)),
     minMs: Math.min(...times.get(c.name)),
@@ -315,22 +314,45 @@ async function coldStart(twineOk, checkWheel) {
   }));
 }
 
-/** The CLI's file hash as it runs in the CLI: the first call in a fresh process (no warm-up). */
-async function coldDigest(digestsUrl, fnName, file, runs = 3) {
-  const script = `const { ${fnName}: hashFile } = await import(${JSON.stringify(digestsUrl)});
-const t = performance.now(); await hashFile(${JSON.stringify(file)}); const first = performance.now() - t;
-const t2 = performance.now(); await hashFile(${JSON.stringify(file)}); console.log(JSON.stringify({ first, second: performance.now() - t2 }));`;
-  const firsts = [];
-  const seconds = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await measure(NODE, ['--input-type=module', '-e', script], { cwd: MOLECULE_ROOT, timeoutMs: 300_000 });
-    if (r.code === 0) {
-      const { first, second } = JSON.parse(r.stdout);
-      firsts.push(first);
-      seconds.push(second);
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, env: childEnv({}) });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
+  return r.stdout;
+}
+
+function diskUsage(dir) {
+  const out = spawnSync('du', ['-sk', '--apparent-size', dir], { encoding: 'utf8' });
+  return out.status === 0 ? Number(out.stdout.split('\t')[0]) * 1024 : NaN;
+}
+
+/**
+ * What every CI run pays before the first line: `npm install` of the packed package into an empty
+ * folder, with npm's cache warm (the first install warms it and is not counted). Median of 3.
+ */
+async function installBench() {
+  const work = mkdtempSync(join(os.tmpdir(), 'molecule-publish-bench-install-'));
+  try {
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], MOLECULE_ROOT))[0];
+    const tarball = join(work, packed.filename);
+    const times = [];
+    let bytes = NaN;
+    let packages = NaN;
+    for (let i = 0; i < 4; i++) {
+      const app = join(work, `app-${i}`);
+      mkdirSync(app);
+      writeFileSync(join(app, 'package.json'), '{"name":"bench-app","version":"1.0.0","private":true}\n');
+      const r = await measure('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, env: childEnv({}), timeoutMs: 300_000 });
+      if (r.code !== 0) throw new Error(`npm install failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      if (i > 0) times.push(r.wallMs);
+      bytes = diskUsage(join(app, 'node_modules'));
+      packages = readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.')).length;
     }
+    return { tarballBytes: packed.size, unpackedBytes: packed.unpackedSize, installS: median(times) / 1000, nodeModulesBytes: bytes, packages };
+  } catch (err) {
+    return { error: String(err.message ?? err) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  return { firstCallMs: median(firsts), secondCallMs: median(seconds) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,6 +365,40 @@ function table(headers, rows, rightFrom = 1) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => pad(c, widths[i], i >= rightFrom)).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The performance goals of issue 14, each as target and measured value from this one run. */
+function goals(result) {
+  const set = (goal) => result.sets.find((s) => s.goal === goal);
+  const ratio = (goal, other) => {
+    const s = set(goal);
+    const mol = s?.tools.molecule;
+    const ref = s?.tools[other];
+    return mol?.okRuns && ref?.okRuns ? mol.wallS / ref.wallS : undefined;
+  };
+  const cold = (name) => result.coldStart.find((c) => c.command === name || c.id === name)?.medianMs;
+  const out = [];
+  const add = (goal, target, value, text, met) => out.push({ goal, target, measured: value === undefined ? '—' : text, met: value === undefined ? undefined : met });
+  const release = ratio('release', 'twine');
+  add('wheel + sdist, instant server', '≤ 0.50× twine', release, `${f(release)}×`, release <= 0.5);
+  const check = cold('check') / cold('node -e 0');
+  add('check wheel + sdist', '≤ 2.00× node -e 0', Number.isFinite(check) ? check : undefined, `${f(check)}× (${f(cold('check'), 0)} / ${f(cold('node -e 0'), 0)} ms)`, check <= 2);
+  const big = ratio('big', 'curl');
+  add('1 GiB wheel', '≤ 1.25× curl', big, `${f(big)}×`, big <= 1.25);
+  const bigRss = set('big')?.tools.molecule?.peakRssMiB;
+  add('1 GiB wheel, peak RSS', '≤ 80 MB', bigRss, `${f((bigRss * 2 ** 20) / 1e6, 0)} MB`, (bigRss * 2 ** 20) / 1e6 <= 80);
+  const curve = (result.rssCurve ?? []).filter((c) => c.ok).map((c) => c.peakRssMiB);
+  const spread = curve.length >= 2 ? Math.max(...curve) - Math.min(...curve) : undefined;
+  add('RSS flat 100 MiB → 1 GiB', '≤ 10 MiB apart', curve.length >= 4 ? spread : undefined, `${f(spread, 1)} MiB apart (${curve.map((x) => f(x, 0)).join(' → ')})`, spread <= 10);
+  const projects = ratio('projects', 'twine');
+  add('50 wheels of 50 projects, 100 ms', '≤ 0.20× twine', projects, `${f(projects)}×`, projects <= 0.2);
+  const versions = ratio('versions', 'twine');
+  add('200 wheels of 1 project, 100 ms', '≤ 0.20× twine', versions, `${f(versions)}×`, versions <= 0.2);
+  const inst = result.install;
+  const installOk = inst && !inst.error;
+  add('install, warm cache', '≤ 1.5 s', installOk ? inst.installS : undefined, `${f(inst?.installS)} s`, inst?.installS <= 1.5);
+  add('install, on disk', '≤ 5 MB', installOk ? inst.nodeModulesBytes : undefined, `${f(inst?.nodeModulesBytes / 1e6, 1)} MB`, inst?.nodeModulesBytes / 1e6 <= 5);
+  return out;
 }
 
 function render(result) {
@@ -409,18 +465,38 @@ function render(result) {
       2,
     ),
   );
-  if (result.coldDigest) {
-    const c = result.coldDigest;
-    out.push(
-      `the CLI's ${c.fn}() in a fresh process on ${c.file}: first call ${f(c.firstCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.firstCallMs / 1000), 0)} MB/s), second ${f(c.secondCallMs / 1000)} s (${f(c.bytes / 1e6 / (c.secondCallMs / 1000), 0)} MB/s)`,
-    );
-  }
   out.push('');
   out.push(`cold start (median of ${result.config.coldRuns}):`);
   out.push(
     table(
       ['command', 'median ms', 'min ms', 'peak RSS MiB'],
       result.coldStart.map((c) => [c.command, f(c.medianMs, 0), f(c.minMs, 0), f(c.peakRssMiB, 0)]),
+    ),
+  );
+  if (result.rssCurve?.length) {
+    out.push('');
+    out.push('peak RSS against file size (molecule-publish, one run each; memory must not grow with the file):');
+    out.push(
+      table(
+        ['file', 'wall s', 'peak RSS MiB'],
+        result.rssCurve.map((c) => [`${f(c.bytes / 2 ** 20, 0)} MiB${c.ok ? '' : ' (FAILED)'}`, f(c.wallS), f(c.peakRssMiB, 0)]),
+      ),
+    );
+  }
+  const inst = result.install;
+  out.push('');
+  out.push(
+    inst?.error
+      ? `install: FAILED (${inst.error})`
+      : `install (npm install of the packed tarball into an empty folder, warm cache, median of 3): ${f(inst.installS)} s, ${inst.packages} package(s), ${f(inst.nodeModulesBytes / 1e6, 1)} MB in node_modules (tarball ${f(inst.tarballBytes / 1e6, 2)} MB)`,
+  );
+  out.push('');
+  out.push("issue 14's goals (this run):");
+  out.push(
+    table(
+      ['goal', 'target', 'measured', ''],
+      goals(result).map((g) => [g.goal, g.target, g.measured, g.met === undefined ? 'not measured' : g.met ? 'met' : 'MISSED']),
+      9,
     ),
   );
   const failed = result.sets.flatMap((s) => s.runs.filter((r) => !r.ok).map((r) => `${s.label} / ${r.tool}: ${r.problems.join('; ')}`));
@@ -466,11 +542,12 @@ async function main() {
   log(`sink at ${sink.url} (pid ${sink.pid})`);
 
   const plan = [
-    { set: sets.small200, delayMs: 0, label: `200 × ${f(sets.small200.bytes / 200 / 1000, 0)} KB, sink 0 ms` },
-    { set: sets.small200, delayMs: 100, label: `200 × ${f(sets.small200.bytes / 200 / 1000, 0)} KB, sink 100 ms` },
+    { set: sets.release2, delayMs: 0, label: 'wheel + sdist (setuptools), sink 0 ms', goal: 'release' },
+    { set: sets.projects50, delayMs: 100, label: '50 wheels of 50 projects, sink 100 ms', goal: 'projects' },
+    { set: sets.versions200, delayMs: 100, label: '200 wheels of 1 project, sink 100 ms', goal: 'versions' },
     { set: sets.mid100m, delayMs: 0, label: '1 × 100 MiB' },
   ];
-  if (sets.big1g) plan.push({ set: sets.big1g, delayMs: 0, label: '1 × 1 GiB' });
+  if (sets.big1g) plan.push({ set: sets.big1g, delayMs: 0, label: '1 × 1 GiB', goal: 'big' });
 
   const results = [];
   for (const p of plan) {
@@ -494,46 +571,48 @@ async function main() {
         runs.filter((r) => r.tool === t.tool),
         p.set.bytes,
       );
-    results.push({ label: p.label, set: p.set.id, files: p.set.files.length, bytes: p.set.bytes, sinkDelayMs: p.delayMs, tools: summary, runs });
+    results.push({ label: p.label, goal: p.goal, set: p.set.id, files: p.set.files.length, bytes: p.set.bytes, sinkDelayMs: p.delayMs, tools: summary, runs });
+  }
+  // Peak RSS against file size: molecule-publish alone, one run per size (memory must not grow with it).
+  const curve = [];
+  for (const id of ['mid100m', 'curve256m', 'curve512m', 'big1g']) {
+    const set = sets[id];
+    if (!set) continue;
+    const mol = toolCommands(sink, set, false, false)[0];
+    log(`[RSS curve] ${id} ...`);
+    const r = await runOnce(sink, set, 0, mol);
+    curve.push({ set: id, bytes: set.bytes, ok: r.ok, peakRssMiB: r.peakRssMiB, wallS: r.wallMs / 1000 });
   }
   await sink.stop();
   sinkRef = undefined;
 
   log('hashing in-process ...');
-  const digestsUrl = pathToFileURL(join(MOLECULE_ROOT, 'build', 'artifacts', 'digests.js')).href;
-  const digests = await import(digestsUrl).catch(() => ({}));
-  // The CLI's own file-hashing function, whichever this build has: digestFile (3 hashes) or sha256File.
-  const cliHashName = typeof digests.digestFile === 'function' ? 'digestFile' : typeof digests.sha256File === 'function' ? 'sha256File' : undefined;
   const hashFiles = [sets.mid100m.files[0], ...(sets.big1g ? [sets.big1g.files[0]] : [])];
-  const hashing = await hashingBench({ files: hashFiles, cliHash: cliHashName && { name: cliHashName, fn: digests[cliHashName] }, log });
-  let coldDigestResult;
-  if (cliHashName) {
-    log(`${cliHashName}() in a fresh process ...`);
-    const coldDigestFile = hashFiles[hashFiles.length - 1];
-    const cd = await coldDigest(digestsUrl, cliHashName, coldDigestFile);
-    coldDigestResult = { fn: cliHashName, file: basename(coldDigestFile), bytes: (sets.big1g ?? sets.mid100m).bytes, ...cd };
-  }
+  const hashing = await hashingBench({ files: hashFiles, log });
+
+  log('install of the packed package ...');
+  const install = await installBench();
 
   log(`cold start (${COLD_RUNS} runs each) ...`);
-  const cold = await coldStart(Boolean(twine), sets.small200.files[0]);
+  const cold = await coldStart(Boolean(twine), sets.release2.files);
 
   const result = {
-    benchFormat: 1,
+    benchFormat: 2,
     date: new Date().toISOString(),
     machine,
     config: {
       runs: RUNS,
       quick: QUICK,
       coldRuns: COLD_RUNS,
-      smallWheels: 200,
       sinkDelaysMs: [0, 100],
       moleculeRoot: SOURCE_ROOT,
       moleculeCommit: MOLECULE_LABEL,
     },
     sets: results,
     hashing,
-    coldDigest: coldDigestResult,
     coldStart: cold,
+    rssCurve: curve,
+    install,
     durationS: (performance.now() - started) / 1000,
     loadAvg: { atStart: loadAtStart, atEnd: os.loadavg() },
   };
