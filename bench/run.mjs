@@ -378,18 +378,31 @@ function goals(result) {
   };
   const cold = (name) => result.coldStart.find((c) => c.command === name || c.id === name)?.medianMs;
   const out = [];
-  const add = (goal, target, value, text, met) => out.push({ goal, target, measured: value === undefined ? '—' : text, met: value === undefined ? undefined : met });
+  const add = (goal, target, value, text, met) =>
+    out.push({ goal, target, measured: value === undefined ? '—' : text, met: value === undefined ? undefined : met });
   const release = ratio('release', 'twine');
   add('wheel + sdist, instant server', '≤ 0.50× twine', release, `${f(release)}×`, release <= 0.5);
   const check = cold('check') / cold('node -e 0');
-  add('check wheel + sdist', '≤ 2.00× node -e 0', Number.isFinite(check) ? check : undefined, `${f(check)}× (${f(cold('check'), 0)} / ${f(cold('node -e 0'), 0)} ms)`, check <= 2);
+  add(
+    'check wheel + sdist',
+    '≤ 2.00× node -e 0',
+    Number.isFinite(check) ? check : undefined,
+    `${f(check)}× (${f(cold('check'), 0)} / ${f(cold('node -e 0'), 0)} ms)`,
+    check <= 2,
+  );
   const big = ratio('big', 'curl');
   add('1 GiB wheel', '≤ 1.25× curl', big, `${f(big)}×`, big <= 1.25);
   const bigRss = set('big')?.tools.molecule?.peakRssMiB;
   add('1 GiB wheel, peak RSS', '≤ 80 MB', bigRss, `${f((bigRss * 2 ** 20) / 1e6, 0)} MB`, (bigRss * 2 ** 20) / 1e6 <= 80);
   const curve = (result.rssCurve ?? []).filter((c) => c.ok).map((c) => c.peakRssMiB);
   const spread = curve.length >= 2 ? Math.max(...curve) - Math.min(...curve) : undefined;
-  add('RSS flat 100 MiB → 1 GiB', '≤ 10 MiB apart', curve.length >= 4 ? spread : undefined, `${f(spread, 1)} MiB apart (${curve.map((x) => f(x, 0)).join(' → ')})`, spread <= 10);
+  add(
+    'RSS flat 100 MiB → 1 GiB',
+    '≤ 10 MiB apart',
+    curve.length >= 4 ? spread : undefined,
+    `${f(spread, 1)} MiB apart (${curve.map((x) => f(x, 0)).join(' → ')})`,
+    spread <= 10,
+  );
   const projects = ratio('projects', 'twine');
   add('50 wheels of 50 projects, 100 ms', '≤ 0.20× twine', projects, `${f(projects)}×`, projects <= 0.2);
   const versions = ratio('versions', 'twine');
@@ -397,7 +410,13 @@ function goals(result) {
   const inst = result.install;
   const installOk = inst && !inst.error;
   add('install, warm cache', '≤ 1.5 s', installOk ? inst.installS : undefined, `${f(inst?.installS)} s`, inst?.installS <= 1.5);
-  add('install, on disk', '≤ 5 MB', installOk ? inst.nodeModulesBytes : undefined, `${f(inst?.nodeModulesBytes / 1e6, 1)} MB`, inst?.nodeModulesBytes / 1e6 <= 5);
+  add(
+    'install, on disk',
+    '≤ 5 MB',
+    installOk ? inst.nodeModulesBytes : undefined,
+    `${f(inst?.nodeModulesBytes / 1e6, 1)} MB`,
+    inst?.nodeModulesBytes / 1e6 <= 5,
+  );
   return out;
 }
 

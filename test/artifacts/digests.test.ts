@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { HashingStream, sha256File } from '../../src/artifacts/digests.js';
+import { open, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { sha256File } from '../../src/artifacts/digests.js';
+import { ConnectionPool } from '../../src/http/client.js';
+import { sendUpload } from '../../src/http/send.js';
 import { FIXTURES_DIST, makeTempDir, python } from '../helpers/archives.js';
+import { startGiteaRegistry } from '../helpers/registries/index.js';
 
 interface PythonDigests {
   sha256: string;
@@ -28,21 +28,32 @@ for path in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-/** What the uploader computes: the file piped through HashingStream, the bytes passed on unchanged. */
-async function streamed(path: string): Promise<PythonDigests> {
-  let size = 0;
-  const hashing = new HashingStream();
-  await pipeline(
-    createReadStream(path, { highWaterMark: 64 * 1024 }),
-    hashing,
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        done();
-      },
-    }),
-  );
-  return { sha256: hashing.digest ?? '', size };
+/**
+ * What the uploader computes while it sends the file (two fixed buffers, src/http/send.ts), sent to
+ * the Gitea double, which checks the digest field against the bytes it received (201, else 400).
+ */
+async function streamed(path: string): Promise<PythonDigests & { status: number }> {
+  const gitea = await startGiteaRegistry();
+  const pool = new ConnectionPool({ timeoutMs: 30_000 });
+  try {
+    const { size } = await stat(path);
+    const sent = await sendUpload({
+      url: gitea.uploadUrl,
+      fields: [
+        [':action', 'file_upload'],
+        ['name', 'digest-check'],
+        ['version', '1.0'],
+      ],
+      file: { path, filename: basename(path), size },
+      credentials: { username: 'publisher', password: 'gitea-test-token' },
+      pool,
+    });
+    const status = sent.outcome.kind === 'answer' ? sent.outcome.answer.status : 0;
+    return { sha256: sent.sha256 ?? '', size, status };
+  } finally {
+    pool.close();
+    await gitea.close();
+  }
 }
 
 function pythonDigests(paths: readonly string[]): Record<string, PythonDigests> {
@@ -53,7 +64,7 @@ const fixtures = readdirSync(FIXTURES_DIST)
   .sort()
   .map((name) => join(FIXTURES_DIST, name));
 
-describe('sha256File and HashingStream', () => {
+describe('sha256File, and the sha256 computed while sending', () => {
   const expected = pythonDigests(fixtures);
 
   it('covers every fixture', () => {
@@ -62,7 +73,7 @@ describe('sha256File and HashingStream', () => {
 
   it.each(fixtures)('sha256 of %s equals Python hashlib, read whole or while streaming', async (path) => {
     expect(await sha256File(path)).toBe(expected[path]?.sha256);
-    expect(await streamed(path)).toEqual(expected[path]);
+    expect(await streamed(path)).toEqual({ ...expected[path], status: 201 });
   });
 
   const temp = makeTempDir();
@@ -84,12 +95,14 @@ describe('sha256File and HashingStream', () => {
     const reference = pythonDigests([path])[path];
     expect(reference?.size).toBe(size);
     expect(await sha256File(path)).toBe(reference?.sha256);
-    expect(await streamed(path)).toEqual(reference);
+    expect(await streamed(path)).toEqual({ ...reference, status: 201 });
   });
 
   it('hashes an empty file', async () => {
     const path = join(temp.dir, 'empty.bin');
     await (await open(path, 'w')).close();
-    expect(await streamed(path)).toEqual({ sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 });
+    const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    expect(await sha256File(path)).toBe(empty);
+    expect(await streamed(path)).toEqual({ sha256: empty, size: 0, status: 201 });
   });
 });
