@@ -12,6 +12,7 @@ import type { PublishReport } from './outcome/model.js';
 import { prepare, type PrepareHooks } from './prepare.js';
 import { publish as publishPlan } from './publish.js';
 import type { EngineDeps } from './upload/engine.js';
+import type { rehearse as rehearseRun } from './rehearse/rehearse.js';
 
 export interface PublishOptions extends PublishRequest {
   /** Cancels uploads in flight; the report then says `interrupted`. */
@@ -34,10 +35,19 @@ export async function publish(options: PublishOptions = {}): Promise<PublishRepo
 }
 
 export { check, type CheckReport, type FileCheck } from './check.js';
-export { rehearse, type RehearsalReport, type RehearsalRequest, type RehearseOptions } from './rehearse/rehearse.js';
+export type { RehearsalReport, RehearsalRequest, RehearseOptions } from './rehearse/rehearse.js';
 export { resolveSettings, type PublishRequest, type Settings } from './config/settings.js';
 export { prepare, type Plan, type PrepareHooks } from './prepare.js';
 export type { EngineEvent } from './upload/engine.js';
 export type { FileInfo, FileResult, FileStatus, PublishReport, TargetReport, TargetStatus } from './outcome/model.js';
 export { ExitCode, MoleculeError } from './errors.js';
 export { VERSION } from './version.js';
+
+/**
+ * The whole publish against local sandbox registries (as `--rehearse`). Loaded when called: the
+ * sandbox is a large part of the package, and an import for publish or check should not compile it.
+ */
+export async function rehearse(...args: Parameters<typeof rehearseRun>): ReturnType<typeof rehearseRun> {
+  const { rehearse: run } = await import('./rehearse/rehearse.js');
+  return run(...args);
+}
