@@ -101,17 +101,18 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
     try {
       let answered = false;
       request.once('response', () => (answered = true));
-      // A stall while sending: the connection took nothing for stallTimeoutMs.
+      // Settles when the connection has taken the chunk, or when the request is gone (its error is
+      // the request's to report): never rejects, so no write is left with an unheard failure.
+      const closed = new Promise<void>((resolve) => request.once('close', resolve));
+      const write = (chunk: Buffer) => Promise.race([new Promise<void>((resolve) => request.write(chunk, () => resolve())), closed]);
+      // The form's head leaves once connected (the connect bound is the client's); from then on, a
+      // stall is the connection taking nothing for stallTimeoutMs.
+      await write(frame.head);
       if (req.stallTimeoutMs !== undefined) {
         const limit = req.stallTimeoutMs;
         stallTimer = setTimeout(() => request.destroy(new StallError(limit)), limit);
         stallTimer.unref();
       }
-      // Settles when the connection has taken the chunk, or when the request is gone (its error is
-      // the request's to report): never rejects, so no write is left with an unheard failure.
-      const closed = new Promise<void>((resolve) => request.once('close', resolve));
-      const write = (chunk: Buffer) => Promise.race([new Promise<void>((resolve) => request.write(chunk, () => resolve())), closed]);
-      await write(frame.head);
       const hash = createHash('sha256');
       const size = req.file.size;
       const buffers = [Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1))), Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1)))];
