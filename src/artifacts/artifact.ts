@@ -32,7 +32,7 @@ export interface Artifact {
   pypiMetadataRefusals: Refusal[];
   /**
    * Hex sha256 of the file, once known: computed up front for a dry run or `check`, otherwise while
-   * the file streams to the first server (see HashingStream): the run keeps those (upload/context.ts).
+   * the file streams to the first server (see http/send.ts): the run keeps those (upload/context.ts).
    */
   sha256?: string;
   /** PEP 740 attestations found beside the file, as the JSON array the `attestations` field carries. */

@@ -19,7 +19,7 @@ const SCRIPT = '/usr/bin/script';
 const SMALL = 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl';
 const BIG = 'big_demo-1.0.0-py3-none-any.whl';
 
-/** ANSI SGR foreground colours (what pino-pretty's colorette writes); cursor codes do not count. */
+/** ANSI SGR foreground colours (what src/log.ts writes); cursor codes do not count. */
 const COLOUR = /\x1b\[(3[0-9]|9[0-7])m/;
 /** A cli-progress bar at 100%: `[` + bar characters + `] 100%`. */
 const BAR_COLOUR = /\[[\u2588\u2591]{10,}\] 100%/;
