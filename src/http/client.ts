@@ -141,12 +141,12 @@ export async function httpRequest(url: string, pool: ConnectionPool, init: HttpR
     const onAbort = () => req.destroy(abortError(init.signal as AbortSignal));
     init.signal?.addEventListener('abort', onAbort, { once: true });
 
-    connectTimer = setTimeout(() => req.destroy(new HttpError('timed out while connecting', 'MOLECULE_CONNECT_TIMEOUT')), timeoutMs);
+    // A request waiting in the pool for a free connection (behind uploads in flight) is not bounded
+    // here; a new connection is, from when it is opened until it is connected.
     req.once('socket', (socket) => {
-      // A reused keep-alive socket is connected already; a new one is bounded until it is.
-      if ((socket as { connecting?: boolean }).connecting)
-        socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-      else clearTimeout(connectTimer);
+      if (!(socket as { connecting?: boolean }).connecting) return;
+      connectTimer = setTimeout(() => req.destroy(new HttpError('timed out while connecting', 'MOLECULE_CONNECT_TIMEOUT')), timeoutMs);
+      socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
     // The wait for the answer starts when the whole body has left (a large upload may take long).
     req.once('finish', () => {

@@ -161,3 +161,17 @@ describe('the socket a server closes', () => {
     expect(message(err)).toBe('connection closed unexpectedly');
   });
 });
+
+describe('the pool', () => {
+  it('a request waiting for a free connection behind a slow one is not a connect timeout', async () => {
+    const { url } = await serve((req, res) => {
+      setTimeout(() => res.end(req.url), req.url === '/slow' ? 600 : 0);
+    });
+    const pool = new ConnectionPool({ timeoutMs: 300, connections: 1 });
+    const slow = httpRequest(`${url}/slow`, pool, { method: 'GET', headers: {}, responseTimeoutMs: 2_000 });
+    const queued = httpRequest(`${url}/queued`, pool, { method: 'GET', headers: {} });
+    expect(await readText((await slow).body, 100)).toBe('/slow');
+    expect(await readText((await queued).body, 100)).toBe('/queued');
+    pool.close();
+  });
+});
