@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT } from '../helpers/cli.js';
+import { FIXTURES, giteaEnv, ROOT } from '../helpers/cli.js';
+import { startGiteaRegistry } from '../helpers/registries/index.js';
 
 const run = promisify(execFile);
 
@@ -33,6 +34,27 @@ describe('npm package', () => {
     expect(help.stdout).toContain('Publish Python wheels and sdists');
     const dry = await run(bin, ['check', join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl')], { cwd: app });
     expect(dry.stdout).toContain('1 passed, 0 failed');
+
+    // The bundled HTTP client, from the installed package: a wheel and an sdist to a Gitea double.
+    const gitea = await startGiteaRegistry();
+    try {
+      const release = join(app, 'dist');
+      await run('mkdir', ['-p', release]);
+      for (const f of ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz']) await run('cp', [join(FIXTURES, f), release]);
+      const published = await run(bin, ['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--no-pypi', release], {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app, ...giteaEnv() } as NodeJS.ProcessEnv,
+      });
+      expect(published.stdout).toContain('Published 2 file(s) to Gitea');
+      expect(
+        gitea
+          .files()
+          .map((f) => f.filename)
+          .sort(),
+      ).toEqual(['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz']);
+    } finally {
+      await gitea.close();
+    }
 
     // The library: the same pipeline, values in and out.
     const wheel = join(FIXTURES, 'molecule_demo_hatch-2.0.0rc1-py3-none-any.whl');
