@@ -106,57 +106,54 @@ interface ZipSource {
   close(): Promise<void>;
 }
 
-async function openZip(path: string): Promise<ZipSource> {
-  const { default: yauzlModule } = await import('yauzl');
-  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
-  // A file we may not open is unreadable, not corrupt.
+/** The whole file when it is small (one read), else undefined. A file we may not open is unreadable, not corrupt. */
+async function readIfSmall(path: string): Promise<Buffer | undefined> {
   const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new ArchiveProblem(`cannot read the file (${err.code ?? err.message})`);
   });
-  const opened = (err: Error | null, zip: yauzl.ZipFile | undefined, resolve: (z: yauzl.ZipFile) => void, reject: (e: unknown) => void) => {
+  try {
+    const { size } = await handle.stat();
+    if (size > SMALL_ZIP) return undefined;
+    const bytes = Buffer.alloc(size);
+    let read = 0;
+    for (let n = -1; read < size && n !== 0; read += n) n = (await handle.read(bytes, read, size - read, read)).bytesRead;
+    return bytes.subarray(0, read);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes at an offset, from a file opened for just that read. */
+async function readAtOnce(path: string, position: number, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const out = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(out, 0, length, position);
+    return out.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openZip(path: string): Promise<ZipSource> {
+  const { default: yauzlModule } = await import('yauzl');
+  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
+  const opened = (resolve: (z: yauzl.ZipFile) => void, reject: (e: unknown) => void) => (err: Error | null, zip?: yauzl.ZipFile) => {
     const code = (err as NodeJS.ErrnoException | null)?.code;
     if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
     else if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
     else resolve(zip);
   };
-  try {
-    const { size } = await handle.stat();
-    if (size <= SMALL_ZIP) {
-      const bytes = Buffer.alloc(size);
-      let read = 0;
-      while (read < size) {
-        const { bytesRead } = await handle.read(bytes, read, size - read, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      await handle.close();
-      const whole = bytes.subarray(0, read);
-      const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.fromBuffer(whole, options, (err, z) => opened(err, z, resolve, reject)));
-      return { zip, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
-    }
-    // A larger one is read by yauzl from a descriptor of its own (yauzl's fd reader closes the
-    // descriptor it is given once its last stream ends, so it must not be ours); the framing check
-    // opens the file again for its few bytes.
-    await handle.close();
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.open(path, options, (err, z) => opened(err, z, resolve, reject)));
-    return {
-      zip,
-      readAt: async (position, length) => {
-        const again = await open(path, 'r');
-        try {
-          const out = Buffer.alloc(length);
-          const { bytesRead } = await again.read(out, 0, length, position);
-          return out.subarray(0, bytesRead);
-        } finally {
-          await again.close();
-        }
-      },
-      close: async () => zip.close(),
-    };
-  } catch (err) {
-    await handle.close().catch(() => undefined); // (already closed on the way to yauzl: harmless)
-    throw err;
+  const whole = await readIfSmall(path);
+  if (whole) {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.fromBuffer(whole, options, opened(resolve, reject)));
+    return { zip, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
   }
+  // A larger zip is read by yauzl from a descriptor of its own: yauzl's fd reader closes the
+  // descriptor it is given once its last stream ends, so it must never be one we still use. The
+  // framing check opens the file again for its few bytes.
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.open(path, options, opened(resolve, reject)));
+  return { zip, readAt: (position, length) => readAtOnce(path, position, length), close: async () => zip.close() };
 }
 
 /** yauzl's words for a broken archive, as what is wrong with the file. */
@@ -407,9 +404,7 @@ async function readTarSdistMetadata(path: string, cap: number, signal?: AbortSig
     // data appended to the file, not a truncation.
     if (/incorrect header check/i.test(message)) {
       // The file starts as gzip: the "header" zlib did not like is data after a whole stream.
-      const head = Buffer.alloc(2);
-      const handle = await open(path, 'r');
-      await handle.read(head, 0, 2, 0).finally(() => handle.close());
+      const head = await readAtOnce(path, 0, 2);
       if (head[0] === 0x1f && head[1] === 0x8b) throw new ArchiveProblem('has data after the end of its gzip stream (trailing garbage)');
       throw new ArchiveProblem('not a valid .tar.gz archive: it is not gzip-compressed');
     }

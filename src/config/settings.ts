@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { TlsOptions } from '../http/send.js';
+import type { TlsOptions } from '../http/client.js';
 import type { Target } from '../targets/target.js';
 import { sanitizeUrl } from '../util/url.js';
 import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineSettings } from './options.js';

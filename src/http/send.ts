@@ -14,9 +14,7 @@ import { open } from 'node:fs/promises';
 import type { ClientRequest } from 'node:http';
 import type { BasicCredentials, FormField, ServerAnswer } from './types.js';
 import { VERSION } from '../version.js';
-import { ConnectionPool, httpRequest, readText, type HttpOptions } from './client.js';
-
-export { ConnectionPool, type HttpOptions, type TlsOptions } from './client.js';
+import { httpRequest, readText, type ConnectionPool } from './client.js';
 
 export const USER_AGENT = `molecule-publish/${VERSION} node/${process.versions.node}`;
 // uv's Accept: PyPI answers errors as JSON {code, message} when JSON is preferred.
@@ -29,10 +27,6 @@ export type SendOutcome =
   | { kind: 'answer'; answer: ServerAnswer }
   /** `retryable: false` for problems a retry cannot fix (an untrusted certificate). */
   | { kind: 'network'; message: string; code?: string; retryable: boolean };
-
-export function createPool(options: HttpOptions): ConnectionPool {
-  return new ConnectionPool(options);
-}
 
 export function basicAuth(credentials: BasicCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
@@ -115,7 +109,8 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
       }
       const hash = createHash('sha256');
       const size = req.file.size;
-      const buffers = [Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1))), Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(size, 1)))];
+      const chunk = Math.min(SEND_CHUNK, Math.max(size, 1));
+      const buffers = [Buffer.allocUnsafeSlow(chunk), Buffer.allocUnsafeSlow(chunk)];
       const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
       let sent = 0;
       let read = 0;

@@ -28,24 +28,11 @@ export function oidcAvailable(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[OIDC_ENV.url] && env[OIDC_ENV.token]);
 }
 
-async function getJson(
-  url: string,
-  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; pool?: ConnectionPool; timeoutMs: number },
-) {
-  // Without a pool of the caller's, one for this request alone (three requests, minutes apart).
-  const pool = init.pool ?? new ConnectionPool({ timeoutMs: init.timeoutMs, connections: 1 });
-  try {
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...init.headers };
-    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
-    const response = await httpRequest(url, pool, {
-      method: init.method ?? 'GET',
-      headers,
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    });
-    return { status: response.statusCode, json: parseJson(await readCapped(response.body)) };
-  } finally {
-    if (!init.pool) pool.close();
-  }
+async function getJson(url: string, pool: ConnectionPool, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}) {
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...init.headers };
+  if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+  const response = await httpRequest(url, pool, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: init.body } : {}) });
+  return { status: response.statusCode, json: parseJson(await readCapped(response.body)) };
 }
 
 function parseJson(text: string): unknown {
@@ -84,9 +71,18 @@ export interface MintedToken {
 }
 
 export async function mintUploadToken(options: MintOptions): Promise<MintedToken> {
+  // The three requests of one minting share connections (the caller's, or their own, closed after).
+  const pool = options.pool ?? new ConnectionPool({ timeoutMs: options.timeoutMs });
+  try {
+    return await mint(options, pool);
+  } finally {
+    if (!options.pool) pool.close();
+  }
+}
+
+async function mint(options: MintOptions, pool: ConnectionPool): Promise<MintedToken> {
   const origin = new URL(options.uploadUrl).origin;
-  const base = { timeoutMs: options.timeoutMs, ...(options.pool ? { pool: options.pool } : {}) };
-  const audience = await getJson(`${origin}/_/oidc/audience`, base).catch((err: Error) => {
+  const audience = await getJson(`${origin}/_/oidc/audience`, pool).catch((err: Error) => {
     throw new TrustedPublishingError(`cannot reach ${origin}/_/oidc/audience (${err.message.split('\n')[0]})`);
   });
   const aud = (audience.json as { audience?: unknown } | undefined)?.audience;
@@ -99,18 +95,15 @@ export async function mintUploadToken(options: MintOptions): Promise<MintedToken
 
   const requestUrl = new URL(options.env[OIDC_ENV.url] ?? '');
   requestUrl.searchParams.set('audience', aud);
-  const oidc = await getJson(requestUrl.toString(), { ...base, headers: { authorization: `bearer ${options.env[OIDC_ENV.token] ?? ''}` } }).catch(
-    (err: Error) => {
-      throw new TrustedPublishingError(`cannot get an OIDC token from the CI runtime (${err.message.split('\n')[0]})`);
-    },
-  );
+  const oidc = await getJson(requestUrl.toString(), pool, { headers: { authorization: `bearer ${options.env[OIDC_ENV.token] ?? ''}` } }).catch((err: Error) => {
+    throw new TrustedPublishingError(`cannot get an OIDC token from the CI runtime (${err.message.split('\n')[0]})`);
+  });
   const jwt = (oidc.json as { value?: unknown } | undefined)?.value;
   if (oidc.status !== 200 || typeof jwt !== 'string') {
     throw new TrustedPublishingError(`the CI runtime gave no OIDC token (HTTP ${oidc.status}): is the 'id-token: write' permission missing?`, oidc.status);
   }
 
-  const minted = await getJson(`${origin}/_/oidc/mint-token`, {
-    ...base,
+  const minted = await getJson(`${origin}/_/oidc/mint-token`, pool, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token: jwt }),

@@ -2,9 +2,8 @@
  * What one target's publish shares between its parts (order.ts, index-view.ts, attempt.ts): the
  * target, one HTTP pool, the options, the collaborators, and the index pages read so far.
  */
-import type { ConnectionPool } from '../http/client.js';
 import type { Artifact } from '../artifacts/artifact.js';
-import type { HttpOptions } from '../http/send.js';
+import { ConnectionPool, type HttpOptions } from '../http/client.js';
 import type { IndexLookup } from '../http/index-reader.js';
 import type { FileResult, FileStatus, TargetStatus } from '../outcome/model.js';
 import type { Refusal, Target } from '../targets/target.js';
@@ -93,4 +92,9 @@ export function fileResult(
   if (extra.hint !== undefined) result.hint = extra.hint;
   if (extra.httpStatus !== undefined) result.httpStatus = extra.httpStatus;
   return result;
+}
+
+/** One target's keep-alive connections: as many as uploads run at once, with the run's bounds and TLS. */
+export function poolFor(options: EngineOptions): ConnectionPool {
+  return new ConnectionPool({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
 }

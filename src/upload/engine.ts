@@ -5,14 +5,13 @@
  * FileResult, and the target's report is made from them.
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { createPool } from '../http/send.js';
 import type { IndexLookup } from '../http/index-reader.js';
 import { failedHttp, isFileOk, type FileResult, type TargetReport, type TargetStatus } from '../outcome/model.js';
 import type { Refusal, Target } from '../targets/target.js';
 import { limiter, mapLimited } from '../util/concurrency.js';
 import { sanitizeUrl } from '../util/url.js';
 import { publishFile } from './attempt.js';
-import { fileResult, type Context, type EngineDeps, type EngineOptions, type TargetPlan } from './context.js';
+import { fileResult, poolFor, type Context, type EngineDeps, type EngineOptions, type TargetPlan } from './context.js';
 import { confirmAccepted, conflictResult, lookup } from './index-view.js';
 import { runInOrder } from './order.js';
 
@@ -72,7 +71,7 @@ export async function publishToTarget(
     return { ...baseReport(target), status, detail, files: unsent(artifacts, refusals, 'not_attempted', failure ? 'no upload token' : detail), durationMs: 0 };
   }
 
-  const pool = createPool({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
+  const pool = poolFor(options);
   const ctx: Context = {
     target,
     sendAttestations: plan.sendAttestations,

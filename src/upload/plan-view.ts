@@ -5,11 +5,10 @@
  * nothing is there.
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { createPool } from '../http/send.js';
 import type { IndexLookup } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import { mapLimited } from '../util/concurrency.js';
-import { fileResult, type Context, type EngineDeps, type EngineOptions, type TargetPlan } from './context.js';
+import { fileResult, poolFor, type Context, type EngineDeps, type EngineOptions, type TargetPlan } from './context.js';
 import { compare, conflictResult, lookup } from './index-view.js';
 
 export interface IndexPlan {
@@ -22,7 +21,7 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
   const { target } = plan;
   const files = new Map<string, FileResult>();
   if (!target.indexUrl) return { files };
-  const pool = createPool({ timeoutMs: options.timeoutMs, connections: options.concurrency, ...options.http });
+  const pool = poolFor(options);
   const ctx: Context = {
     target,
     sendAttestations: false,
