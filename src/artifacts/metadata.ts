@@ -115,8 +115,14 @@ export interface CoreMetadata {
   problems: string[];
 }
 
-// Control characters that have no business in metadata (tab and newline are fine).
-const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/**
+ * Characters Python's `str.splitlines()` breaks a line at, besides \n and \r: packaging's validator
+ * (Warehouse, twine 6.1+) refuses a Summary that holds one ("'summary' must be a single line"). Other
+ * control characters pass everywhere: packaging takes them (checked with packaging 26.3), Warehouse
+ * turns a NUL into the text "\x00" (forklift/legacy.py, the form's clean-up), Gitea stores the fields
+ * as JSON (package_version.metadata_json) and pip never reads them; docutils' README has a form feed.
+ */
+export const LINE_BREAKING = /[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/;
 
 export function parseCoreMetadata(text: string): CoreMetadata {
   const message = parseRfc822(text);
@@ -128,10 +134,6 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   }
   for (const { name, value } of message.headers) {
     const spec = FIELDS[name.toLowerCase()];
-    if (BAD_CONTROL.test(value)) {
-      meta.problems.push(`field '${name}' contains a control character (NUL or similar)`);
-      continue;
-    }
     if (!spec) {
       if (!unknown.has(name)) {
         unknown.add(name);
@@ -155,9 +157,7 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   }
   // Metadata 2.1+: the description is the message body (packaging: a header and a body is an error).
   if (message.body.trim() !== '') {
-    if (BAD_CONTROL.test(message.body)) {
-      meta.problems.push('the description (message body) contains a control character (NUL or similar)');
-    } else if (meta.single.description !== undefined) {
+    if (meta.single.description !== undefined) {
       meta.problems.push('the description is given both as a Description header and as the message body');
     } else {
       meta.single.description = message.body;

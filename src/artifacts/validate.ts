@@ -10,6 +10,7 @@
 import { normalizeName, pep625SdistFilename, type DistFilename } from './filename.js';
 import {
   KNOWN_HEADERS,
+  LINE_BREAKING,
   METADATA_VERSIONS,
   compareMetadataVersions,
   fieldSpec,
@@ -66,7 +67,15 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   if (metadataVersion === undefined) {
     errors.push("'metadata-version' is a required field");
   } else if (!(METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
-    errors.push(`'${metadataVersion}' is not a valid metadata version (supported: ${METADATA_VERSIONS.join(', ')})`);
+    // packaging's list (and so Warehouse's and twine 6.1+'s) has no 2.0, though old `wheel` versions wrote
+    // it (argparse 1.4.0, ply 3.11, pyserial 3.5 on PyPI): pip installs such wheels and Gitea stores any
+    // version (routers/api/packages/pypi/pypi.go reads no Metadata-Version), so it is PyPI's refusal only.
+    refuse(
+      `'${shown(metadataVersion)}' is not a valid metadata version (PyPI takes ${METADATA_VERSIONS.join(', ')})`,
+      metadataVersion === '2.0'
+        ? 'rebuild with a current wheel or build backend (they write Metadata-Version 2.1 or later)'
+        : 'rebuild with a standard build backend',
+    );
   }
 
   const name = meta.single.name;
@@ -78,10 +87,11 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
   else if (!isValidVersion(version)) errors.push(`'${shown(version)}' is an invalid value for Version (not PEP 440)`);
 
-  // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
-  // twine 6.1+ and PyPI.
+  // packaging's Metadata validator: a Summary spanning lines (a continuation line, or a character
+  // Python's splitlines() breaks at, e.g. a form feed) is refused by twine 6.1+ and PyPI.
   const summary = meta.single.summary;
-  if (summary?.includes('\n')) refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
+  if (summary !== undefined && (summary.includes('\n') || LINE_BREAKING.test(summary)))
+    refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
   // Warehouse's form: "summary: Field cannot be longer than 512 characters." (forklift/metadata.py).
   if (summary !== undefined && summary.length > 512) {
     refuse(`Summary is ${summary.length} characters long; PyPI takes at most 512`, 'shorten the summary (description in pyproject.toml)');
