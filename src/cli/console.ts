@@ -5,7 +5,7 @@
  */
 import type { Inspection } from '../artifacts/artifact.js';
 import type { EngineEvent } from '../upload/engine.js';
-import type { PublishReport } from '../outcome/model.js';
+import { isFailure, type PublishReport } from '../outcome/model.js';
 import { formatDuration, formatSize, kindLabel } from '../report/format.js';
 import type { ProgressDisplay } from './progress.js';
 import type { Console } from './types.js';
@@ -78,7 +78,7 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
 export function printTargets(out: Console, report: PublishReport): void {
   for (const t of report.targets) {
     // What a target refused is said once per file below (with its fix), not again on the target's line.
-    const refused = !report.dryRun && (t.status === 'partial' || t.status === 'skipped_unsupported');
+    const refused = !report.dryRun && (t.status === 'partial' || t.status === 'skipped_unsupported') && t.files.every((f) => !isFailure(f.status));
     const skipped = t.files.filter((f) => f.status === 'skipped_unsupported').length;
     const detail = refused ? `${skipped} of ${t.files.length} file(s) skipped: it refuses them (below)` : t.detail;
     const line = `${t.label} (${t.policy}) ${t.uploadUrl || t.where}: ${t.status}${detail ? ` — ${detail}` : ''}`;

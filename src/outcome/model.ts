@@ -20,7 +20,11 @@ export type FileStatus =
 export type TargetStatus =
   /** The target has every file of the set. */
   | 'success'
-  /** The target has every file it takes; it refuses the others (skipped_unsupported files). */
+  /**
+   * Some files are there, not all: the target refuses the others by its rules (skipped_unsupported),
+   * or, at a best-effort target, the server refused some files about themselves (a 400 for one
+   * file's metadata) and the others went on.
+   */
   | 'partial'
   /** The target refuses every file of the set: nothing was sent. */
   | 'skipped_unsupported'

@@ -41,8 +41,13 @@ export function headline(report: PublishReport): string {
   for (const t of optional) {
     const c = targetCounts(t.files);
     if (t.status === 'success') parts.push(`${t.label}: ${c.uploaded} uploaded`);
-    else if (t.status === 'partial') parts.push(`${t.label}: ${c.uploaded} uploaded, ${c.skipped} skipped (it refuses them)`);
-    else if (t.status === 'skipped_unsupported') parts.push(`${t.label} skipped (it refuses every file)`);
+    else if (t.status === 'partial') {
+      const pieces = [`${c.uploaded} uploaded`];
+      if (c.alreadyPresent > 0) pieces.push(`${c.alreadyPresent} already there`);
+      if (c.skipped > 0) pieces.push(`${c.skipped} skipped (it refuses them)`);
+      if (c.failed > 0) pieces.push(`${c.failed} refused by the server`);
+      parts.push(`${t.label}: ${pieces.join(', ')}`);
+    } else if (t.status === 'skipped_unsupported') parts.push(`${t.label} skipped (it refuses every file)`);
     else if (t.status === 'skipped_no_token') parts.push(`${t.label} skipped (no token)`);
     else if (t.status === 'not_attempted') parts.push(`${t.label} not attempted`);
     else parts.push(`${t.label} failed (${why(t.status)})`);

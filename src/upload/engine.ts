@@ -1,6 +1,7 @@
 /**
  * The upload engine for one target: files the target refuses are skipped, the rest go in the order
- * order.ts guarantees (attempt.ts sends each), uploads stop after the first failure, and at the end
+ * order.ts guarantees (attempt.ts sends each), uploads stop after the first failure of the target (a
+ * best-effort target goes on past refusals of single files), and at the end
  * the index must list every file with our sha256 (index-view.ts). Everything that happens becomes a
  * FileResult, and the target's report is made from them.
  */
@@ -89,8 +90,8 @@ export async function publishToTarget(
 
   const run = (artifact: Artifact) =>
     slot(async () => {
-      // Stop starting uploads after the first failure, like twine: the rest would most likely fail
-      // the same way (credentials, permissions, an outage), and a re-run finishes a partial publish.
+      // Stop starting uploads after the first failure of the target (see stopsTarget), like twine: the
+      // rest would most likely fail the same way, and a re-run finishes a partial publish.
       if (stopped || options.signal?.aborted) {
         const interrupted = options.signal?.aborted === true;
         results.set(
@@ -104,7 +105,7 @@ export async function publishToTarget(
       const result = await publishFile(ctx, artifact);
       results.set(artifact.filename, result);
       deps.emit({ type: 'file-done', target: target.id, result });
-      if (!isFileOk(result.status)) stopped ??= result;
+      if (!isFileOk(result.status) && stopsTarget(target, result)) stopped ??= result;
     });
 
   try {
@@ -134,11 +135,17 @@ export async function publishToTarget(
     pool.close();
   }
   const ordered = artifacts.map((a) => results.get(a.filename) ?? fileResult(a, 'not_attempted'));
-  const firstBad = ordered.find((r) => !isFileOk(r.status));
+  const bad = ordered.filter((r) => !isFileOk(r.status));
+  const firstBad = bad[0];
   const skipped = ordered.filter((r) => r.status === 'skipped_unsupported');
-  // `success` only when the target has every file it was given: what it refused is said.
+  const landed = ordered.filter((r) => r.status === 'uploaded' || r.status === 'already_present').length;
+  // A best-effort target that went on past refusals of single files has the rest: `partial`, never
+  // `success` (which says the target has every file it was given).
+  const refusedOnly = firstBad !== undefined && landed > 0 && bad.every((r) => !stopsTarget(target, r));
   const status: TargetStatus = firstBad
-    ? targetStatusFor(firstBad)
+    ? refusedOnly
+      ? 'partial'
+      : targetStatusFor(firstBad)
     : skipped.length === 0
       ? 'success'
       : skipped.length === ordered.length
@@ -148,12 +155,30 @@ export async function publishToTarget(
   const report: TargetReport = { ...baseReport(target), status, files: ordered, durationMs: deps.now() - started };
   const explained = firstBad ?? skipped[0];
   if (explained?.detail) {
-    report.detail = firstBad
-      ? `${firstBad.filename}: ${firstBad.detail}`
-      : `${skipped.length} file(s) refused by its rules, never sent; first: ${explained.filename}: ${explained.detail}`;
+    report.detail = refusedOnly
+      ? `${bad.length} of ${ordered.length} file(s) refused by the server, the others are there; first: ${explained.filename}: ${explained.detail}`
+      : firstBad
+        ? `${firstBad.filename}: ${firstBad.detail}`
+        : `${skipped.length} file(s) refused by its rules, never sent; first: ${explained.filename}: ${explained.detail}`;
   }
   if (explained?.hint) report.hint = explained.hint;
   return report;
+}
+
+/** HTTP statuses a server gives about one file (its metadata or name: 400; its project's name: 409; its size: 413; 422). */
+const FILE_SPECIFIC_STATUSES: ReadonlySet<number> = new Set([400, 409, 413, 422]);
+
+/**
+ * Whether a file's failure stops the target. A required target stops at any failure (its failure
+ * fails the run; a re-run finishes it). A best-effort one goes on past a refusal of that one file (a
+ * 4xx about it, other bytes already there under its name), which says nothing about the next file;
+ * it stops at what is the target's: credentials (401/403/407), an outage (5xx or the network after
+ * the retries), a redirect, a rate limit, an interruption.
+ */
+function stopsTarget(target: Target, result: FileResult): boolean {
+  if (target.policy === 'required') return true;
+  if (result.status === 'conflict') return false;
+  return !(result.status.startsWith('failed_http_') && result.httpStatus !== undefined && FILE_SPECIFIC_STATUSES.has(result.httpStatus));
 }
 
 function targetStatusFor(result: FileResult): TargetStatus {

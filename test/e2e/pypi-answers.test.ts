@@ -83,8 +83,10 @@ describe("PyPI's answers", () => {
     expect(r.targets.PyPI).toBe(status);
     expect(r.details.PyPI).toMatch(message);
     expect(r.stderr).toMatch(hint);
-    // One request: the first file fails, the rest are not attempted; none is retried.
-    expect(r.pypi.uploads()).toHaveLength(1);
+    // None is retried. A failure of the target (403, 429) stops it: one request, the rest not
+    // attempted. A 409 is about that project's name, not the target: each file is tried (the
+    // release's wheel and sdist both get it).
+    expect(r.pypi.uploads()).toHaveLength(status === 'failed_http_409' ? 2 : 1);
     expect(r.pypi.files()).toHaveLength(0);
   });
 });
