@@ -196,11 +196,24 @@ function targetStatusFor(result: FileResult): TargetStatus {
 }
 
 /**
+ * How long a required target's index may lag behind its 2xx (a cache in front of Gitea, a database
+ * replica behind its primary): a file it does not list yet is looked for again after each of these
+ * waits, 3.5 s in all, before it counts as missing_from_index.
+ */
+export const INDEX_LAG_WAITS_MS: readonly number[] = [500, 1_000, 2_000];
+
+/**
  * "Published" means a pip client can see it: every sent file in the index, with our sha256. Returns
  * the results that change (missing, or a conflict found late); the others stand as they are.
  */
 async function verifyListed(ctx: Context, artifacts: readonly Artifact[], results: ReadonlyMap<string, FileResult>): Promise<FileResult[]> {
-  const rounds = ctx.target.policy === 'required' ? 1 : Math.max(1, ctx.options.verifyAttempts);
+  const { options } = ctx;
+  // A best-effort index (PyPI's CDN) gets the retry backoff, as many rounds as verifyAttempts.
+  const waits =
+    ctx.target.policy === 'required'
+      ? INDEX_LAG_WAITS_MS
+      : Array.from({ length: Math.max(1, options.verifyAttempts) - 1 }, (_, i) => Math.min(options.retryDelayMs * 2 ** i, options.maxRetryDelayMs));
+  const rounds = waits.length + 1;
   let toConfirm = artifacts.filter((a) => {
     const status = results.get(a.filename)?.status;
     return status === 'uploaded' || status === 'already_present';
@@ -208,7 +221,8 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
   const conflicts: FileResult[] = [];
   let missing: FileResult[] = [];
   for (let round = 1; round <= rounds && toConfirm.length > 0; round++) {
-    if (round > 1) await ctx.deps.sleep(Math.min(ctx.options.retryDelayMs * 2 ** (round - 2), ctx.options.maxRetryDelayMs), ctx.options.signal);
+    if (round > 1) await ctx.deps.sleep(waits[round - 2] ?? 0, options.signal);
+    if (options.signal?.aborted) break;
     // One read of each project's page, side by side (a release of many projects is many pages): a fresh
     // one where this run uploaded something; where every file was already there (a re-run), the page the
     // pre-check read already lists them, and reading it again would only cost a round trip.
@@ -231,16 +245,17 @@ async function verifyListed(ctx: Context, artifacts: readonly Artifact[], result
         conflicts.push(conflictResult(ctx, artifact, outcome, before.attempts, before.durationMs));
         continue;
       }
+      const waited = rounds > 1 ? ` (looked ${rounds} times over ${waits.reduce((a, b) => a + b, 0) / 1000} s)` : '';
       const detail =
         outcome.kind === 'error'
           ? `could not confirm in the index: ${outcome.message}`
           : state === 'no-hash'
             ? 'the index lists the file without a sha256'
-            : `accepted by the server but not listed in ${sanitizeUrl(ctx.target.indexUrl)}`;
+            : `accepted by the server but not listed in ${sanitizeUrl(ctx.target.indexUrl)}${waited}`;
       missing.push(fileResult(artifact, 'missing_from_index', { detail, attempts: before.attempts, durationMs: before.durationMs }));
       again.push(artifact);
     }
-    // A lagging index (PyPI's CDN) gets another look at what it did not list yet.
+    // A lagging index (a cache, a replica, PyPI's CDN) gets another look at what it did not list yet.
     toConfirm = again;
   }
   return [...conflicts, ...missing];

@@ -7,7 +7,7 @@ import type { RequestContext } from '../http/server.js';
 import type { Principal } from './auth.js';
 import { goError, goJson } from './go-http.js';
 import type { GiteaSite } from './site.js';
-import { otherHashes } from './store.js';
+import { listedFiles, otherHashes } from './store.js';
 
 export function managementApi(site: GiteaSite, ctx: RequestContext, segs: string[]): Reply {
   const { auth, owner } = site;
@@ -39,7 +39,7 @@ export function managementApi(site: GiteaSite, ctx: RequestContext, segs: string
   }
   return goJson(
     200,
-    ver.files.map((f) => {
+    listedFiles(ver.files, site.options.listingLagMs).map((f) => {
       const { md5, sha1, sha512 } = otherHashes(f);
       return { id: f.id, Size: f.size, name: f.filename, md5, sha1, sha256: f.sha256, sha512 };
     }),

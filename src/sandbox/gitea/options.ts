@@ -42,6 +42,13 @@ export interface GiteaRegistryOptions {
   actionsToken?: string;
   /** Hard cap on request bodies (default 2 GiB) → 413. */
   maxBodyBytes?: number;
+  /**
+   * TEST-ONLY: what a Gitea behind a cache (a reverse proxy's cache of the simple pages) or with a slow
+   * database replica shows (issue 18, seen by users; not Gitea's own code): a file is stored and answered
+   * 201 at once, but the simple page and the files API list it only this many ms later. The duplicate
+   * check still sees it (it runs on the primary). Default 0.
+   */
+  listingLagMs?: number;
 }
 
 export const GITEA_DEFAULT_TOKEN = 'gitea-test-token';

@@ -5,12 +5,13 @@
 import type { Reply } from '../http/reply.js';
 import { apiError, goHtmlEscape, goUrlNormalize } from './go-http.js';
 import type { GiteaSite } from './site.js';
-import { giteaNormalizeName, type GVersion } from './store.js';
+import { giteaNormalizeName, listedFiles, type GVersion } from './store.js';
 
 export function simpleIndex(site: GiteaSite, id: string): Reply {
   const { behaviour } = site;
   const pkg = site.store.get(giteaNormalizeName(id));
-  const versions = pkg ? [...pkg.versions.values()].filter((v) => v.files.length > 0) : [];
+  const lag = site.options.listingLagMs;
+  const versions = pkg ? [...pkg.versions.values()].map((v) => ({ ...v, files: listedFiles(v.files, lag) })).filter((v) => v.files.length > 0) : [];
   if (!pkg || versions.length === 0) return apiError(404, '');
   // Map order is creation order: newest first is its reverse (created_unix DESC), else a plain string compare.
   if (behaviour.versionOrder === 'newest-first') versions.reverse();

@@ -12,6 +12,8 @@ export interface GFile {
   bytes: Buffer;
   size: number;
   sha256: string;
+  /** When it was stored (ms since the epoch): a lagging listing (options.listingLagMs) hides it until later. */
+  storedAt: number;
   /** md5/sha1/sha512 hex, computed on first use (only the /api/v1 file list needs them; keeps seeding cheap). */
   other?: { md5: string; sha1: string; sha512: string };
 }
@@ -40,6 +42,14 @@ export function otherHashes(f: GFile): { md5: string; sha1: string; sha512: stri
     sha512: createHash('sha512').update(f.bytes).digest('hex'),
   };
   return f.other;
+}
+
+/**
+ * The files a read sees: all of them, or with a lagging listing (a cache in front of Gitea, a database
+ * replica behind its primary: GiteaRegistryOptions.listingLagMs) those stored at least that long ago.
+ */
+export function listedFiles(files: readonly GFile[], lagMs: number | undefined, now = Date.now()): GFile[] {
+  return lagMs ? files.filter((f) => now - f.storedAt >= lagMs) : [...files];
 }
 
 /** The metadata of a version row written without a form (seeded files). */
@@ -75,7 +85,7 @@ export class GiteaStore {
       ver = { version, metadata, files: [], downloads: 0 };
       pkg.versions.set(version.toLowerCase(), ver);
     }
-    ver.files.push({ id: this.nextFileId++, filename, bytes, size: bytes.length, sha256: sha256Hex(bytes) });
+    ver.files.push({ id: this.nextFileId++, filename, bytes, size: bytes.length, sha256: sha256Hex(bytes), storedAt: Date.now() });
   }
 
   /** Deletes a version, and its package with its last version. */
