@@ -10,6 +10,7 @@ import { parseCoreMetadata, type CoreMetadata } from './metadata.js';
 import { ArchiveProblem, METADATA_SIZE_CAP, readDistMetadata, type ZipFacts } from './read-metadata.js';
 import { sha256File } from './digests.js';
 import { validateAgainstFilename, validateMetadata, type Refusal } from './validate.js';
+import { archiveFindings, type ArchiveContents } from './archive-rules.js';
 import { byName } from '../util/text.js';
 
 export interface Artifact {
@@ -83,6 +84,7 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   let metadataText: string;
   let metadataPath: string;
   let zip: ZipFacts | undefined;
+  let contents: ArchiveContents = {};
   let sha256: string | undefined;
   try {
     // Independent reads of the same file: run them side by side.
@@ -93,6 +95,10 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
     metadataText = metadataFile.text;
     metadataPath = metadataFile.path;
     zip = metadataFile.zip;
+    contents = {
+      ...(metadataFile.members ? { members: metadataFile.members } : {}),
+      ...(metadataFile.entryPoints ? { entryPoints: metadataFile.entryPoints } : {}),
+    };
     sha256 = digest;
   } catch (err) {
     if (err instanceof ArchiveProblem) {
@@ -110,7 +116,9 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   const metadata = trimIdentity(rawMetadata, (field) => result.warnings.push(`${metadataPath}: ${field} has whitespace around it: sent trimmed`));
   const own = validateMetadata(metadata);
   const named = validateAgainstFilename(metadata, dist);
-  result.errors.push(...own.errors.map((e) => `${metadataPath}: ${e}`), ...named.errors);
+  // Checked now, so that the member list is not kept past this file's inspection.
+  const archive = archiveFindings(metadata, dist, filename, contents);
+  result.errors.push(...own.errors.map((e) => `${metadataPath}: ${e}`), ...named.errors, ...archive.errors);
   result.warnings.push(...own.warnings.map((w) => `${metadataPath}: ${w}`), ...named.warnings);
 
   result.artifact = {
@@ -124,7 +132,7 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
     version: metadata.single.version ?? dist.version,
     metadata,
     metadataPath,
-    pypiMetadataRefusals: [...own.pypi, ...named.pypi].map((r) => ({ ...r, reason: `${metadataPath}: ${r.reason}` })),
+    pypiMetadataRefusals: [...[...own.pypi, ...named.pypi].map((r) => ({ ...r, reason: `${metadataPath}: ${r.reason}` })), ...archive.pypi],
   };
   if (sha256 !== undefined) result.artifact.sha256 = sha256;
   if (zip !== undefined) result.artifact.zip = zip;

@@ -17,6 +17,7 @@ import type tar from 'tar-stream';
 import type { DistFilename } from './filename.js';
 import { normalizeName } from './filename.js';
 import { versionKey } from './pep440.js';
+import { validateZipFraming } from '../warehouse/zip-framing.js';
 
 export const METADATA_SIZE_CAP = 16 * 1024 * 1024;
 const BOMB_FLOOR = 64 * 1024 * 1024;
@@ -31,7 +32,17 @@ export interface MetadataFile {
   text: string;
   /** What else the reading saw that a registry checks (zip archives only). */
   zip?: ZipFacts;
+  /**
+   * The archive's member names (for PyPI's License-File check), undefined past MEMBER_NAMES_CAP; the
+   * caller checks what it needs and keeps none of it.
+   */
+  members?: ReadonlySet<string>;
+  /** A wheel's `.dist-info/entry_points.txt`, when it has one (PyPI checks that it parses). */
+  entryPoints?: Buffer;
 }
+
+/** Member names kept for the License-File check, at most (a tar of millions of members keeps none). */
+const MEMBER_NAMES_CAP = 200_000;
 
 /** Facts of a zip archive that Warehouse checks (forklift/legacy.py, utils/zipfiles.py) and pip does not. */
 export interface ZipFacts {
@@ -39,12 +50,35 @@ export interface ZipFacts {
   otherCompressionMethods: number[];
   /** A wheel's `{name}-{version}.dist-info/WHEEL`, with name and version spelled as in its file name. */
   wheelFileAsNamed?: { path: string; present: boolean };
+  /** Why Warehouse's zip framing check (utils/zipfiles.py) refuses the archive, in its words; undefined when it passes. */
+  framing?: string;
 }
 
-function zipFacts(entries: readonly yauzl.Entry[]): ZipFacts {
+function zipFacts(source: ZipSource, entries: readonly yauzl.Entry[]): ZipFacts {
   const methods = new Set<number>();
   for (const e of entries) if (e.compressionMethod !== 0 && e.compressionMethod !== 8) methods.add(e.compressionMethod);
-  return { otherCompressionMethods: [...methods].sort((a, b) => a - b) };
+  const facts: ZipFacts = { otherCompressionMethods: [...methods].sort((a, b) => a - b) };
+  const framing = framingRefusal(source, entries);
+  if (framing !== null) facts.framing = framing;
+  return facts;
+}
+
+/**
+ * Warehouse's framing walk (utils/zipfiles.py, shared with the PyPI double) when the file is in memory
+ * (up to 1 MiB: most wheels). A larger file is not walked, which would read all of it: what the
+ * central directory alone shows is checked (data descriptors, as writers set the flag in both
+ * headers; duplicate names; comments), and anything else is PyPI's answer, reported as it comes.
+ */
+function framingRefusal(source: ZipSource, entries: readonly yauzl.Entry[]): string | null {
+  if (source.whole) return validateZipFraming(source.whole, new Map(entries.map((e) => [e.fileName, [e.compressedSize, e.uncompressedSize] as const])));
+  const names = new Set<string>();
+  for (const e of entries) {
+    if (e.generalPurposeBitFlag & 0x08) return 'ZIP contains a data descriptor';
+    if (names.has(e.fileName)) return 'Duplicate filename in central directory';
+    names.add(e.fileName);
+    if (e.fileCommentLength > 0) return 'Comment in central directory';
+  }
+  return null;
 }
 
 /** How long reading one file's metadata may take before the file is refused (every read is also bounded in size). */
@@ -102,6 +136,8 @@ const SMALL_ZIP = 1024 * 1024;
 /** An open zip, and the raw bytes of its file at an offset (for the framing check, without opening it again). */
 interface ZipSource {
   zip: yauzl.ZipFile;
+  /** The whole file, when it was small enough to be read with one read. */
+  whole?: Buffer;
   readAt(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -147,7 +183,7 @@ async function openZip(path: string): Promise<ZipSource> {
   const whole = await readIfSmall(path);
   if (whole) {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.fromBuffer(whole, options, opened(resolve, reject)));
-    return { zip, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
+    return { zip, whole, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
   }
   // A larger zip is read by yauzl from a descriptor of its own: yauzl's fd reader closes the
   // descriptor it is given once its last stream ends, so it must never be one we still use. The
@@ -227,6 +263,10 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
   }
 }
 
+function memberNames(entries: readonly yauzl.Entry[]): { members?: ReadonlySet<string> } {
+  return entries.length > MEMBER_NAMES_CAP ? {} : { members: new Set(entries.map((e) => e.fileName)) };
+}
+
 async function withZip<T>(path: string, use: (source: ZipSource, entries: yauzl.Entry[]) => Promise<T>): Promise<T> {
   const source = await openZip(path);
   try {
@@ -267,8 +307,12 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     await checkWheelFile(zip, entries, distInfo);
     // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
     const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
-    const facts: ZipFacts = { ...zipFacts(entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
-    return { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts };
+    const facts: ZipFacts = { ...zipFacts(source, entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
+    const read: MetadataFile = { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts, ...memberNames(entries) };
+    // Warehouse reads entry_points.txt where the file name says the .dist-info is (utils/wheel.py).
+    const entryPoints = entries.find((e) => e.fileName === `${namePart}-${version}.dist-info/entry_points.txt`);
+    if (entryPoints) read.entryPoints = await readZipEntry(zip, entryPoints, 1024 * 1024);
+    return read;
   });
 }
 
@@ -312,7 +356,8 @@ async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[
 }
 
 async function readZipSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
-  return withZip(path, async ({ zip }, entries) => {
+  return withZip(path, async (source, entries) => {
+    const { zip } = source;
     const tops = new Set(entries.map((e) => e.fileName.split('/')[0]).filter((t) => t !== undefined && t !== ''));
     if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
     const pkgInfos = entries.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.fileName));
@@ -321,7 +366,7 @@ async function readZipSdistMetadata(path: string, cap: number): Promise<Metadata
     const entry = pkgInfos[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
     checkCrc(entry, bytes);
-    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(entries) };
+    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(source, entries), ...memberNames(entries) };
   });
 }
 
@@ -336,12 +381,17 @@ async function readTarSdistMetadata(path: string, cap: number, signal?: AbortSig
   const tops = new Set<string>();
   const found: MetadataFile[] = [];
   let problem: ArchiveProblem | undefined;
+  let names: Set<string> | undefined = new Set();
 
   extract.on('entry', (header, stream, next) => {
     // A member cut short (truncated archive) errors on its own stream: the pipeline below reports it,
     // so this one only needs a listener (an unhandled 'error' would end the process).
     stream.on('error', () => undefined);
     const name = header.name.replace(/^(\.\/)+/, '');
+    if (names !== undefined) {
+      if (names.size < MEMBER_NAMES_CAP) names.add(header.name);
+      else names = undefined;
+    }
     const parts = name.split('/').filter((p) => p !== '');
     if (parts[0] !== undefined) tops.add(parts[0]);
     const isPkgInfo = parts.length === 2 && parts[1] === 'PKG-INFO';
@@ -418,7 +468,8 @@ async function readTarSdistMetadata(path: string, cap: number, signal?: AbortSig
   if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
   if (found.length === 0) throw new ArchiveProblem('no PKG-INFO in the top-level folder of the sdist');
   if (found.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${found.length} times in the sdist`);
-  return found[0] as MetadataFile;
+  const read = found[0] as MetadataFile;
+  return names === undefined ? read : { ...read, members: names };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import { isValidVersion, versionKey } from './pep440.js';
 import { isDirectReference, requirementProblem } from './pep508.js';
 import { shorten, shown } from '../util/text.js';
 import { isHttpUrl } from '../util/url.js';
+import { classifierRefusals } from '../warehouse/classifiers.js';
+import { TROVE_CLASSIFIERS_VERSION } from '../warehouse/trove-classifiers.js';
 
 export { shown };
 
@@ -117,6 +119,12 @@ export function validateMetadata(meta: CoreMetadata): Findings {
         );
       }
     }
+  }
+
+  // Warehouse checks classifiers against trove-classifiers and refuses deprecated ones
+  // (forklift/metadata.py; the list and the rule are shared with the PyPI double: src/warehouse/).
+  for (const message of classifierRefusals(meta.multi.classifiers ?? [])) {
+    refuse(message, `use classifiers from https://pypi.org/classifiers/ (checked against trove-classifiers ${TROVE_CLASSIFIERS_VERSION})`);
   }
 
   for (const dynamic of meta.multi.dynamic ?? []) {

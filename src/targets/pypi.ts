@@ -8,6 +8,7 @@ import type { Artifact } from '../artifacts/artifact.js';
 import { fileNameComponent } from '../artifacts/filename.js';
 import { normalizeName, safeName } from '../artifacts/filename.js';
 import { normalizeVersion, parseVersion } from '../artifacts/pep440.js';
+import { validPlatformTag } from '../warehouse/platform-tags.js';
 import { genericVerdict, headerValue, oneLine, type Refusal, type ServerAnswer, type TargetKind, type Verdict } from './target.js';
 
 export const PYPI_DEFAULT_SIZE_LIMIT = 100 * 1024 * 1024;
@@ -158,8 +159,8 @@ function pypiRefusals(a: Artifact): Refusal[] {
     const bad = a.dist.platformTags.filter((tag) => !pypiPlatformTag(tag));
     if (bad.length > 0) {
       out.push({
-        reason: `PyPI refuses the platform tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} (unsupported platform tag: Linux wheels must be manylinux or musllinux)`,
-        fix: 'repair Linux wheels with auditwheel to a manylinux/musllinux tag; PyPI takes no plain linux_* wheels',
+        reason: `PyPI refuses the platform tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} (unsupported platform tag)`,
+        fix: platformFix(bad),
       });
     }
     const wheel = a.zip?.wheelFileAsNamed;
@@ -169,6 +170,16 @@ function pypiRefusals(a: Artifact): Refusal[] {
         fix: 'rebuild the wheel with a current build backend',
       });
     }
+  }
+  // warehouse/utils/zipfiles.py (shared with the PyPI double: src/warehouse/zip-framing.ts).
+  if (a.zip?.framing) {
+    out.push({
+      reason: `ZIP archive not accepted: ${a.zip.framing} (PyPI requires the local headers and the central directory to agree)`,
+      fix:
+        a.zip.framing === 'ZIP contains a data descriptor'
+          ? 'rebuild the archive with a tool that writes sizes in the local headers (python -m build, wheel pack; not a zip written to a pipe)'
+          : 'rebuild the archive with python -m build',
+    });
   }
   const methods = a.zip?.otherCompressionMethods ?? [];
   if (methods.length > 0) {
@@ -180,39 +191,18 @@ function pypiRefusals(a: Artifact): Refusal[] {
   return out;
 }
 
-// Warehouse's wheel platform tags (forklift/legacy.py `_valid_platform_tag`): a fixed list, macOS by
-// major version and architecture, manylinux/musllinux (PEP 600/656) by architecture, iOS and Android
-// (PEP 730/738). A plain `linux_x86_64` is refused: such wheels are not portable.
-const PLATFORMS = new Set([
-  'any',
-  'win32',
-  'win_amd64',
-  'win_arm64',
-  'win_ia64',
-  'manylinux1_x86_64',
-  'manylinux1_i686',
-  'manylinux2010_x86_64',
-  'manylinux2010_i686',
-  'manylinux2014_x86_64',
-  'manylinux2014_i686',
-  'manylinux2014_aarch64',
-  'manylinux2014_armv7l',
-  'manylinux2014_ppc64',
-  'manylinux2014_ppc64le',
-  'manylinux2014_s390x',
-  'linux_armv6l',
-  'linux_armv7l',
-]);
-const MACOS_ARCHES = new Set(['ppc', 'ppc64', 'i386', 'x86_64', 'arm64', 'intel', 'fat', 'fat32', 'fat3', 'fat64', 'universal', 'universal2']);
-const MACOS_MAJORS = new Set(['10', '11', '12', '13', '14', '15', '26']);
-const LINUX_ARCHES = new Set(['x86_64', 'i686', 'aarch64', 'armv7l', 'ppc64le', 's390x', 'riscv64']);
+/** What to do about refused platform tags, by kind. */
+function platformFix(tags: readonly string[]): string {
+  const macMinor = (t: string) => /^macosx_(\d+)_(\d+)_/.exec(t);
+  if (tags.some((t) => Number(macMinor(t)?.[1]) >= 11 && macMinor(t)?.[2] !== '0')) {
+    // #18959: macOS 11+ wheels name the major version only (pip generates no other tags for them).
+    return 'tag macOS 11+ wheels with minor version 0 (MACOSX_DEPLOYMENT_TARGET=14.0 gives macosx_14_0_arm64); pip never asks for macosx_14_2';
+  }
+  if (tags.some((t) => t.startsWith('linux_'))) return 'repair Linux wheels with auditwheel to a manylinux/musllinux tag; PyPI takes no plain linux_* wheels';
+  return 'build for a platform PyPI lists (see warehouse/forklift/legacy.py _valid_platform_tag)';
+}
 
+/** Warehouse's `_valid_platform_tag` (shared with the PyPI double: src/warehouse/platform-tags.ts), on packaging's lowercased tag. */
 export function pypiPlatformTag(tag: string): boolean {
-  if (PLATFORMS.has(tag)) return true;
-  const mac = /^macosx_(\d+)_(\d+)_(.+)$/.exec(tag);
-  if (mac) return MACOS_MAJORS.has(mac[1] ?? '') && MACOS_ARCHES.has(mac[3] ?? '');
-  const linux = /^(many|musl)linux_\d+_\d+_(.+)$/.exec(tag);
-  if (linux) return LINUX_ARCHES.has(linux[2] ?? '') || (linux[1] === 'many' && linux[2] === 'ppc64');
-  if (/^ios_\d+_\d+_(arm64|x86_64)_(iphoneos|iphonesimulator)$/.test(tag)) return true;
-  return /^android_\d+_(armeabi_v7a|arm64_v8a|x86|x86_64)$/.test(tag);
+  return validPlatformTag(tag.toLowerCase());
 }

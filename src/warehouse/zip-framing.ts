@@ -3,17 +3,29 @@
  * local headers and the central directory to agree (no duplicates, no data descriptors, same sizes, no comments in
  * the central directory, consistent EOCD, nothing after it). Python's zipfile reads from the end and would accept
  * what this refuses; Warehouse refuses it so that every ZIP reader sees the same members.
+ *
+ * One copy serves the PyPI double (its upload route) and the client's prediction of PyPI's refusals; the
+ * independent check of both is the corpus of real wheels (test/real-world) and the double's own tests.
  */
-import { utf8Strict } from '../python.js';
-import { u64, type PyZipInfo } from './zipfile.js';
+
+/** Strict UTF-8, as Python's `bytes.decode('utf-8')`. */
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** A little-endian 64-bit field as a number (sizes and offsets of real archives stay far below 2^53). */
+function u64(b: Buffer, offset: number): number {
+  return Number(b.readBigUInt64LE(offset));
+}
 
 class InvalidZipFileError extends Error {}
 
 const unprintable = (b: Buffer): boolean => b.some((c) => c < 0x20 || c === 0x7f);
 
-/** Returns the reason the ZIP is not accepted, or null. */
-export function validateZipFraming(data: Buffer, infos: PyZipInfo[]): string | null {
-  const walk = new ZipRecordWalk(data, infos);
+/** What the central directory says of each member (Python's `orig_filename`): [compressed size, size]. */
+export type CentralSizes = ReadonlyMap<string, readonly [number, number]>;
+
+/** Returns the reason the ZIP is not accepted (Warehouse's words), or null. */
+export function validateZipFraming(data: Buffer, sizes: CentralSizes): string | null {
+  const walk = new ZipRecordWalk(data, sizes);
   try {
     const early = walk.walk();
     if (early) return early;
@@ -64,7 +76,6 @@ function localExtraSizes(extraBytes: Buffer, method: number, compressed: number,
 /** One pass over the records, front to back, with what the later records are checked against. */
 class ZipRecordWalk {
   private pos = 0;
-  private readonly sizes = new Map<string, [number, number]>();
   private readonly localNames = new Set<string>();
   private readonly cdNames = new Set<string>();
   private expectedEocd64: number | null = null;
@@ -78,10 +89,8 @@ class ZipRecordWalk {
 
   constructor(
     private readonly data: Buffer,
-    infos: PyZipInfo[],
-  ) {
-    for (const i of infos) this.sizes.set(i.origFilename, [i.compressSize, i.fileSize]);
-  }
+    private readonly sizes: CentralSizes,
+  ) {}
 
   /** Reads records up to the end of central directory; a returned string is an error found on the way. */
   walk(): string | null {

@@ -115,6 +115,44 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     }
   });
 
+  // fixtures/real-world: real builds (and one real PyPI wheel) of each case issue 18 names. The PyPI
+  // double refuses exactly what the client predicts, and takes what nobody refuses (a form feed in the
+  // description, macosx_14_0, pyemscripten); the wheel pip cannot install is refused for every target.
+  it('the real-world cases: each predicted refusal is refused by the double, the others are taken', async () => {
+    const pypi = await startPypiRegistry();
+    open.push(pypi);
+    const dir = join(ROOT, 'fixtures', 'real-world');
+    const set = await inspectSet([dir]);
+    const broken = set.inspections.filter((i) => i.errors.length > 0).map((i) => i.filename);
+    expect(broken).toEqual(['molecule_demo_entrypoints-1.0.0-py3-none-any.whl']);
+    const target = resolveTargets(
+      { giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl },
+      { PYPI_TOKEN: 'pypi-test-token' },
+      {
+        dryRun: true,
+      },
+    ).targets.find((t) => t.kind.label === 'PyPI');
+    if (!target) throw new Error('no PyPI target');
+    const artifacts = set.inspections.flatMap((i) => (i.artifact && i.errors.length === 0 ? [i.artifact] : []));
+    const predicted = target.kind.refusals(artifacts);
+    expect([...predicted.keys()].sort()).toEqual([
+      'argparse-1.4.0-py2.py3-none-any.whl',
+      'molecule-demo-formfeed-1.0.0.tar.gz',
+      'molecule_demo_classifier_deprecated-1.0.0-py3-none-any.whl',
+      'molecule_demo_classifier_unknown-1.0.0-py3-none-any.whl',
+      'molecule_demo_license_missing-1.0.0-py3-none-any.whl',
+      'molecule_demo_macos-1.0.0-py3-none-macosx_14_2_arm64.whl',
+      'molecule_demo_stream-1.0.0-py3-none-any.whl',
+    ]);
+    const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
+    for (const artifact of artifacts) {
+      const report = await publishToTarget({ target, refusals: new Map(), sendAttestations: false }, [artifact], engine, defaultDeps);
+      const status = report.files[0]?.status;
+      if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
+      else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');
+    }
+  });
+
   it('a target that refuses every file is never "success": skipped_unsupported in the table, the outputs, a ::warning:: and the log', async () => {
     const gitea = await startGiteaRegistry();
     const pypi = await startPypiRegistry();

@@ -344,13 +344,14 @@ describe('PyPI double: Warehouse rules (pypi/warehouse 6b62157, packaging 26.2)'
     expect(p.files()).toHaveLength(1);
   });
 
-  it('checks classifiers against a supplied list (knownClassifiers); by default only the root and deprecations', async () => {
+  it('checks classifiers against the whole trove list by default, or a supplied one (knownClassifiers)', async () => {
     const typo = form(wheel, { classifiers: 'Programming Language :: Pyhton :: 3' });
-    const strict = await start({ knownClassifiers: ['Programming Language :: Python :: 3'] });
-    expect(await attempt(strict.uploadUrl, typo)).toEqual([400, `'Programming Language :: Pyhton :: 3' is not a valid classifier. ${cm}`]);
-    await strict.close();
-    const lenient = await start();
-    expect(await attempt(lenient.uploadUrl, typo)).toEqual([200, 'OK']);
+    const byDefault = await start();
+    expect(await attempt(byDefault.uploadUrl, typo)).toEqual([400, `'Programming Language :: Pyhton :: 3' is not a valid classifier. ${cm}`]);
+    expect(await attempt(byDefault.uploadUrl, form(wheel, { classifiers: 'Programming Language :: Python :: 3' }))).toEqual([200, 'OK']);
+    await byDefault.close();
+    const supplied = await start({ knownClassifiers: ['Programming Language :: Pyhton :: 3'] });
+    expect(await attempt(supplied.uploadUrl, typo)).toEqual([200, 'OK']);
   });
 
   it('answers the admin flags, account and project-name checks in Warehouse order', async () => {

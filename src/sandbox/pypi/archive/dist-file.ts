@@ -6,7 +6,7 @@
  */
 import { listTarGz, posixJoin } from '../../archives.js';
 import { pyIsTarfile } from './tarfile.js';
-import { validateZipFraming } from './zip-framing.js';
+import { validateZipFraming } from '../../../warehouse/zip-framing.js';
 import { BadZipFile, pyIsZipfile, pyZipInfolist, pyZipRead, type PyZipInfo } from './zipfile.js';
 
 /** Refused with the reason after "Invalid distribution file." (null prints as "None"), or the members read. */
@@ -75,7 +75,7 @@ function checkZipDist(filename: string, bytes: Buffer): DistFileCheck {
       if (!pyZipRead(bytes, zipInfos, target)) return { invalid: `WHEEL not found at ${target}` };
     }
     // (The YARA scan runs here in Warehouse; not reproduced.)
-    const framing = validateZipFraming(bytes, zipInfos);
+    const framing = validateZipFraming(bytes, new Map(zipInfos.map((i) => [i.origFilename, [i.compressSize, i.fileSize] as const])));
     if (framing) return { invalid: `ZIP archive not accepted: ${framing}. See https://docs.pypi.org/archives for more information` };
     return { zipInfos, tarNames: [] };
   } catch (e) {

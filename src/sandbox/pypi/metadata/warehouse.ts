@@ -3,8 +3,8 @@
  * packaging accepted (local versions, summary length, classifiers, URLs, direct dependencies, dynamic fields,
  * License next to License-Expression). E-mail addresses go through email-validator there; not reproduced.
  */
-import { pyLen, pyListRepr, pyRepr } from '../python.js';
-import { CLASSIFIER_ROOTS, DEPRECATED_CLASSIFIERS } from '../rules/classifiers.js';
+import { classifierRefusals } from '../../../warehouse/classifiers.js';
+import { pyLen, pyRepr } from '../python.js';
 import type { Pep440Version } from '../rules/pep440.js';
 import { parsePep508, requirementWithUrlStr } from '../rules/pep508.js';
 import { isValidPypiUri } from '../rules/urls.js';
@@ -12,7 +12,10 @@ import { WAREHOUSE_DYNAMIC_FIELDS } from './fields.js';
 import type { MetadataError, RawMetadata } from './from-raw.js';
 
 export interface WarehouseCheckOptions {
-  /** The complete list of known classifiers; when absent only the root category and deprecations are checked. */
+  /**
+   * Replaces the list of valid classifiers (default: the whole trove-classifiers list of src/warehouse/, as Warehouse
+   * checks them). The deprecated classifiers stay known, and refused as deprecated.
+   */
   knownClassifiers?: ReadonlySet<string>;
 }
 
@@ -27,7 +30,7 @@ export function validateMetadata(raw: RawMetadata, version: Pep440Version, opts:
   const summary = str('summary');
   if (summary !== undefined && pyLen(summary) > 512) errors.push({ field: 'summary', message: "'summary' field must be 512 characters or less." });
   // (author_email / maintainer_email go through email-validator in Warehouse; not reproduced.)
-  errors.push(...classifierErrors(list('classifiers') ?? [], opts));
+  for (const message of classifierRefusals(list('classifiers') ?? [], opts.knownClassifiers)) errors.push({ field: 'classifier', message });
   errors.push(...urlErrors(raw));
   errors.push(...dependencyErrors(raw));
   for (const d of (list('dynamic') ?? []).map((x) => x.toLowerCase())) {
@@ -35,30 +38,6 @@ export function validateMetadata(raw: RawMetadata, version: Pep440Version, opts:
   }
   if (str('license') && str('license_expression')) {
     errors.push({ field: 'license', message: 'License is deprecated when License-Expression is present. Only License-Expression should be present.' });
-  }
-  return errors;
-}
-
-/** Unknown classifiers first, then deprecated ones (with their replacements), each in sorted order. */
-function classifierErrors(values: string[], opts: WarehouseCheckOptions): MetadataError[] {
-  const errors: MetadataError[] = [];
-  const classifiers = [...new Set(values)].sort();
-  const known = (c: string): boolean => {
-    if (c in DEPRECATED_CLASSIFIERS) return true;
-    if (opts.knownClassifiers) return opts.knownClassifiers.has(c);
-    const parts = c.split(' :: ');
-    return parts.length >= 2 && CLASSIFIER_ROOTS.has(parts[0] as string) && parts.every((x) => x !== '' && x.trim() === x);
-  };
-  for (const c of classifiers) if (!known(c)) errors.push({ field: 'classifier', message: `${pyRepr(c)} is not a valid classifier.` });
-  for (const c of classifiers) {
-    const by = DEPRECATED_CLASSIFIERS[c];
-    if (by === undefined) continue;
-    errors.push({
-      field: 'classifier',
-      message: by.length
-        ? `The classifier ${pyRepr(c)} has been deprecated, use one of ${pyListRepr(by)} instead.`
-        : `The classifier ${pyRepr(c)} has been deprecated.`,
-    });
   }
   return errors;
 }

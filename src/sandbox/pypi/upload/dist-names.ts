@@ -5,7 +5,7 @@
  */
 import { posixJoin } from '../../archives.js';
 import { pyCommonPath } from '../archive/dist-file.js';
-import { entryPointsValid } from '../archive/entry-points.js';
+import { entryPointsValid } from '../../../warehouse/entry-points.js';
 import { pyZipRead, type PyZipInfo } from '../archive/zipfile.js';
 import { pyRepr, utf8Strict } from '../python.js';
 import { normalizePep503 } from '../rules/names.js';
