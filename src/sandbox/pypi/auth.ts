@@ -70,6 +70,10 @@ export function ensureUserCanUpload({ token, user }: Identity): void {
 
 /** `request.has_permission(ProjectsUpload)`: the macaroon's caveats (expiry, project scope), then the ACL (owner). */
 export function ensureCanUploadTo({ token, user }: Identity, normalized: string, projectName: string, existing: PProject | undefined): void {
+  if (token.oidcProjects) {
+    ensureOidcTokenCanUploadTo(token, token.oidcProjects, normalized, projectName);
+    return;
+  }
   if (token.expired || (token.expiresAt !== undefined && Date.now() >= token.expiresAt)) refuse(403, 'Invalid API Token: token is expired');
   if (token.projects && !token.projects.map(normalizePep503).includes(normalized)) {
     refuse(403, `Invalid API Token: project-scoped token is not valid for project: ${pyRepr(projectName)}`);
@@ -77,4 +81,17 @@ export function ensureCanUploadTo({ token, user }: Identity, normalized: string,
   if (existing && existing.owner !== user) {
     refuse(403, `The user '${user}' isn't allowed to upload to project '${projectName}'. See ${HELP}#project-name for more information.`);
   }
+}
+
+/**
+ * A token minted by a Trusted Publisher (oidc/views.py `mint_token`) carries the caveats `OIDCPublisher`,
+ * `ProjectID` (its publisher's projects) and `Expiration`, in that order; pymacaroons' Verifier stops at the
+ * first unmet one, so the project scope is reported before the expiry. macaroons/caveats/__init__.py
+ * `OIDCPublisher.verify`: "OIDC scoped token is not valid for project '<context.name>'" (an f-string, not a
+ * repr), prefixed "Invalid API Token: " by macaroons/security_policy.py `MacaroonSecurityPolicy.permits`; legacy.py
+ * sends that message (`allowed.msg`) as a 403. The project's ACL lets its publishers upload: no owner check.
+ */
+function ensureOidcTokenCanUploadTo(token: PypiToken, projects: string[], normalized: string, projectName: string): void {
+  if (!projects.includes(normalized)) refuse(403, `Invalid API Token: OIDC scoped token is not valid for project '${projectName}'`);
+  if (token.expired || (token.expiresAt !== undefined && Date.now() >= token.expiresAt)) refuse(403, 'Invalid API Token: token is expired');
 }

@@ -14,6 +14,11 @@ export interface PypiToken {
   unverifiedEmail?: boolean;
   /** The owner has no two-factor authentication → 403 (legacy.py `_ensure_user_can_upload`). */
   no2fa?: boolean;
+  /**
+   * Minted for a publisher with a `project`: the PEP 503 names of the projects its publisher is registered to
+   * (macaroons/caveats/__init__.py `OIDCPublisher`); the token is not a user's (no new projects, no owner check).
+   */
+  oidcProjects?: string[];
 }
 
 /**
@@ -24,9 +29,27 @@ export interface PypiToken {
 export interface PypiTrustedPublishing {
   audience?: string;
   /** A publisher matches when every listed claim equals the token's. */
-  publishers: Array<{ claims: Record<string, string>; user?: string }>;
+  publishers: PypiTrustedPublisher[];
   /** Lifetime of minted tokens (default 900 s, as PyPI). */
   lifetimeSeconds?: number;
+}
+
+/**
+ * One Trusted Publisher. With `project` it is Warehouse's: registered to its project(s), and the tokens it mints
+ * upload only there and create no project. Without `project` (the double's older shortcut, kept for tests
+ * written before scoping) its tokens act as `user`'s unscoped API token: any project of that user, new ones too.
+ */
+export interface PypiTrustedPublisher {
+  claims: Record<string, string>;
+  /** Owner of the projects an unscoped publisher (or a pending one) creates (default `publisher`). */
+  user?: string;
+  /** The project(s) (any spelling) this publisher is registered to (oidc/models `OIDCPublisher.projects`). */
+  project?: string | string[];
+  /**
+   * A pending publisher (oidc/models `PendingOIDCPublisher`): `project` (one name) does not exist yet; the first
+   * token minted creates it (as `user`'s) and turns this into an ordinary publisher of it.
+   */
+  pending?: boolean;
 }
 
 export interface PypiRegistryOptions {
@@ -50,8 +73,9 @@ export interface PypiRegistryOptions {
   /** Admin flag DISALLOW_NEW_PROJECT_REGISTRATION → a new project gets 403 `New project registration temporarily disabled. …` */
   projectRegistrationDisabled?: boolean;
   /**
-   * The full trove-classifier list to check `classifiers` against (`'X' is not a valid classifier.`). Without it,
-   * only the root category (`Development Status`, …, `Typing`) and the deprecated classifiers are checked.
+   * Replaces the list of valid trove classifiers `classifiers` are checked against (`'X' is not a valid classifier.`).
+   * Default: the full list Warehouse checks, src/warehouse/trove-classifiers.ts (its `TROVE_CLASSIFIERS_VERSION`).
+   * The deprecated classifiers are refused as deprecated either way.
    */
   knownClassifiers?: Iterable<string>;
 }
@@ -59,6 +83,11 @@ export interface PypiRegistryOptions {
 export interface PypiSeedFile extends SeedFile {
   /** Username owning the project when the seed creates it (default `publisher`). */
   owner?: string;
+  /**
+   * When the file was uploaded, ms since the epoch (default now): its PEP 700 `upload-time`, and its release's
+   * `created` if it is the release's first (or earliest) file; a release older than 14 days takes no new files.
+   */
+  uploadedAt?: number;
 }
 
 export const PYPI_DEFAULT_TOKEN = 'pypi-test-token';

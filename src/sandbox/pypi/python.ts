@@ -72,3 +72,14 @@ export function identifierProblem(id: string): string | undefined {
 
 /** `bytes.decode('utf-8')` (strict: throws on invalid bytes). */
 export const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `datetime.isoformat()` of a naive UTC datetime plus "Z", as packaging/utils.py `_simple_detail` writes PEP 700
+ * `upload-time` (`file.upload_time.isoformat() + "Z"`): microseconds as 6 digits, or none at all when they are 0.
+ * A Date has milliseconds, so the last three digits are always 0 (`2026-08-01T12:00:00.123000Z`).
+ */
+export function pyIsoformatZ(d: Date): string {
+  const seconds = d.toISOString().slice(0, 19);
+  const ms = d.getUTCMilliseconds();
+  return ms === 0 ? `${seconds}Z` : `${seconds}.${String(ms).padStart(3, '0')}000Z`;
+}

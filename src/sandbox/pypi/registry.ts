@@ -38,6 +38,7 @@ export async function startPypiRegistry(options: PypiRegistryOptions = {}): Prom
     checkArchives: options.checkArchives ?? true,
     takenNames: new Set((options.takenNames ?? []).map(normalizePep503)),
     knownClassifiers: options.knownClassifiers ? new Set(options.knownClassifiers) : undefined,
+    pendingPublishersDone: new Map(),
     base: '',
   };
   const server = await startServer({

@@ -1,6 +1,7 @@
 /**
  * TEST-ONLY control of the PyPI double beyond the common ones (../testing/controls.ts): seeding a stored file
- * without any check (it counts as no new project). `--rehearse` never seeds.
+ * without any check (it counts as no new project), optionally uploaded in the past (`uploadedAt`: its release is
+ * then that old, see the 14-day rule in ./upload/file.ts). `--rehearse` never seeds.
  */
 import { PYPI_DEFAULT_USER, type PypiSeedFile } from './options.js';
 import { parsePep440 } from './rules/pep440.js';
@@ -18,6 +19,7 @@ export function pypiSeeding(store: PypiStore): { seedFile(f: PypiSeedFile): void
         filename: f.filename,
         bytes: Buffer.from(f.content),
         packagetype: f.filename.endsWith('.whl') ? 'bdist_wheel' : 'sdist',
+        ...(f.uploadedAt !== undefined ? { uploadTime: new Date(f.uploadedAt) } : {}),
       });
     },
   };

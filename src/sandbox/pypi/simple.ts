@@ -1,23 +1,44 @@
 /**
  * The read routes of the PyPI double: the simple index, /simple/ and /simple/<name>/ (PEP 503 HTML, PEP 691 JSON
  * when the Accept header asks for it; a non-normalised name redirects), and the file downloads under /packages/.
+ * The JSON pages are Warehouse's (pypi/warehouse 6b62157, 2026-08-21): api/simple.py `simple_index` /
+ * `simple_detail` with packaging/utils.py `_simple_index` / `_simple_detail`, rendered by the
+ * "json-with-newline" renderer (config.py: `json.dumps(sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=False)` + "\n"). The HTML pages are the double's older rendering of Warehouse's templates.
  */
 import type { Reply } from '../http/reply.js';
 import type { RequestContext } from '../http/server.js';
 import { acceptableOffers, pyHtmlEscape } from './pyramid.js';
+import { pyIsoformatZ } from './python.js';
 import { normalizePep503 } from './rules/names.js';
+import { comparePep440 } from './rules/pep440.js';
 import type { PypiSite } from './site.js';
 import { fileUrl, type PFile, type PProject, type PRelease } from './store.js';
 
 const NOT_FOUND: Reply = { status: 404, headers: { 'Content-Type': 'text/plain; charset=UTF-8' }, body: '404 Not Found' };
 
-const SIMPLE_OFFERS = [
-  'text/html',
-  'application/vnd.pypi.simple.v1+json',
-  'application/vnd.pypi.simple.v1+html',
-  'application/vnd.pypi.simple.latest+json',
-  'application/vnd.pypi.simple.latest+html',
-];
+/** api/simple.py `_select_content_type`: these offers, in this order (no `latest` aliases). */
+const SIMPLE_OFFERS = ['text/html', 'application/vnd.pypi.simple.v1+html', 'application/vnd.pypi.simple.v1+json'];
+
+/** packaging/utils.py `API_VERSION` (PEP 691 1.0, PEP 700 1.1, PEP 714 1.2, PEP 740 1.3, PEP 792 1.4). */
+export const SIMPLE_API_VERSION = '1.4';
+
+/** config.py "json-with-newline": keys sorted at every level, compact, non-ASCII as is, then a newline. */
+function jsonWithNewline(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, sorted(o[k])]),
+      );
+    }
+    return v;
+  };
+  return `${JSON.stringify(sorted(value))}\n`;
+}
 
 type Page = { json: boolean; headers: Record<string, string> };
 
@@ -40,9 +61,8 @@ export function simpleRoute(site: PypiSite, ctx: RequestContext): Reply {
 }
 
 function simple(site: PypiSite, ctx: RequestContext, segs: string[]): Reply {
-  const offers = acceptableOffers(ctx.req.headers.accept, SIMPLE_OFFERS);
-  const chosen = offers === null ? 'text/html' : offers[0];
-  if (chosen === undefined) return { status: 406, headers: { 'Content-Type': 'text/plain; charset=UTF-8' }, body: '406 Not Acceptable' };
+  // `_select_content_type`: the first acceptable offer; none (or no Accept header) → text/html, never a 406.
+  const chosen = acceptableOffers(ctx.req.headers.accept, SIMPLE_OFFERS)?.[0] ?? 'text/html';
   const json = chosen.endsWith('+json');
   const contentType = json
     ? 'application/vnd.pypi.simple.v1+json'
@@ -69,8 +89,8 @@ function rootIndex(site: PypiSite, { json, headers }: Page): Reply {
     return {
       status: 200,
       headers,
-      body: JSON.stringify({
-        meta: { 'api-version': '1.1', '_last-serial': serial },
+      body: jsonWithNewline({
+        meta: { 'api-version': SIMPLE_API_VERSION, '_last-serial': serial },
         projects: list.map((p) => ({ name: p.name, '_last-serial': serial })),
       }),
     };
@@ -83,32 +103,46 @@ function rootIndex(site: PypiSite, { json, headers }: Page): Reply {
   };
 }
 
-/** /simple/<name>/: the project's files, sorted by filename. */
-function projectPage(site: PypiSite, { json, headers }: Page, project: PProject): Reply {
-  const { serial } = site.store;
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * packaging/utils.py `_simple_detail` as PEP 691 JSON: files sorted by (version, filename), `versions` those
+ * of the files (sorted), and per file `hashes` (sha256 only), `requires-python`, PEP 700 `size` and `upload-time`,
+ * `yanked`, `data-dist-info-metadata` / `core-metadata` (false: the double extracts no METADATA, so it serves no
+ * `.metadata` file), `provenance` (null: the double keeps no attestations); PEP 792 `project-status`. The double
+ * has no yanking, no quarantine and no archived projects: every file is `yanked: false`, every project `active`.
+ */
+function projectJson(site: PypiSite, project: PProject): unknown {
   const rows: Array<[PRelease, PFile]> = [];
   for (const r of project.releases.values()) for (const f of r.files) rows.push([r, f]);
-  rows.sort((a, b) => (a[1].filename < b[1].filename ? -1 : a[1].filename > b[1].filename ? 1 : 0));
-  if (json) {
-    return {
-      status: 200,
-      headers,
-      body: JSON.stringify({
-        meta: { 'api-version': '1.1', '_last-serial': serial },
-        name: project.normalized,
-        versions: [...project.releases.values()].map((r) => r.version),
-        files: rows.map(([r, f]) => ({
-          filename: f.filename,
-          url: fileUrl(site.base, f),
-          hashes: { sha256: f.sha256, blake2b_256: f.blake2_256 },
-          'requires-python': r.requiresPython ?? null,
-          size: f.size,
-          'upload-time': f.uploadTime.toISOString(),
-          yanked: false,
-        })),
-      }),
-    };
-  }
+  rows.sort((a, b) => comparePep440(a[0].version, b[0].version) || byName(a[1].filename, b[1].filename));
+  return {
+    meta: { 'api-version': SIMPLE_API_VERSION, '_last-serial': site.store.serial },
+    name: project.normalized,
+    'project-status': { status: 'active' },
+    versions: [...new Set(rows.map(([r]) => r.version))].sort(comparePep440),
+    files: rows.map(([r, f]) => ({
+      filename: f.filename,
+      url: fileUrl(site.base, f),
+      hashes: { sha256: f.sha256 },
+      'requires-python': r.requiresPython || null,
+      size: f.size,
+      'upload-time': pyIsoformatZ(f.uploadTime),
+      yanked: false,
+      'data-dist-info-metadata': false,
+      'core-metadata': false,
+      provenance: null,
+    })),
+  };
+}
+
+/** /simple/<name>/: the project's files (HTML: sorted by filename). */
+function projectPage(site: PypiSite, { json, headers }: Page, project: PProject): Reply {
+  const { serial } = site.store;
+  if (json) return { status: 200, headers, body: jsonWithNewline(projectJson(site, project)) };
+  const rows: Array<[PRelease, PFile]> = [];
+  for (const r of project.releases.values()) for (const f of r.files) rows.push([r, f]);
+  rows.sort((a, b) => byName(a[1].filename, b[1].filename));
   const anchors = rows
     .map(([r, f]) => {
       const rp = r.requiresPython ? `data-requires-python="${pyHtmlEscape(r.requiresPython)}" ` : '';

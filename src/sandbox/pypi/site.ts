@@ -1,5 +1,5 @@
 /** What every route of the PyPI double works with: options resolved once, the tokens, storage and the base URL. */
-import type { PypiRegistryOptions, PypiToken } from './options.js';
+import type { PypiRegistryOptions, PypiToken, PypiTrustedPublisher } from './options.js';
 import type { PypiStore } from './store.js';
 
 export interface PypiSite {
@@ -12,6 +12,11 @@ export interface PypiSite {
   /** PEP 503 names a new project may not take. */
   takenNames: ReadonlySet<string>;
   knownClassifiers: ReadonlySet<string> | undefined;
+  /**
+   * Pending publishers no longer pending: `reified` once their token created the project (now an ordinary
+   * publisher of it), `deleted` when the project already existed (oidc/views.py `mint_token`).
+   */
+  pendingPublishersDone: Map<PypiTrustedPublisher, 'reified' | 'deleted'>;
   /** `http://127.0.0.1:PORT`; set once the server listens. */
   base: string;
 }

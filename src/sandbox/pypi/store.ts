@@ -19,12 +19,18 @@ export interface PFile {
   sha256: string;
   blake2_256: string;
   packagetype: PackageType;
+  /** File.upload_time (server_default now()): shown as PEP 700 `upload-time` on the JSON simple page. */
   uploadTime: Date;
 }
 
 export interface PRelease {
   version: string;
   requiresPython?: string;
+  /**
+   * Release.created (server_default now(), i.e. when its first file was uploaded): forklift/legacy.py `file_upload`
+   * refuses new files once it is older than 14 days.
+   */
+  created: Date;
   files: PFile[];
 }
 
@@ -47,6 +53,8 @@ export interface NewFile {
   filename: string;
   bytes: Buffer;
   packagetype: PackageType;
+  /** Default: now. Only seeding gives another (a release seeded in the past). */
+  uploadTime?: Date;
 }
 
 /** Where the index links a file: `/packages/<b2[0:2]>/<b2[2:4]>/<b2[4:]>/<filename>` under `base`. */
@@ -85,6 +93,22 @@ export class PypiStore {
     for (const p of this.projects.values()) for (const r of p.releases.values()) for (const f of r.files) yield [p, r, f];
   }
 
+  /**
+   * A project without files (a pending Trusted Publisher creates its project when it mints a token:
+   * oidc/views.py `mint_token` → packaging/services.py `create_project`). Warehouse journals the creation; the
+   * double counts it as one serial.
+   */
+  createProject(name: string, owner: string): PProject {
+    const normalized = normalizePep503(name);
+    let project = this.projects.get(normalized);
+    if (!project) {
+      project = { name, normalized, owner, releases: new Map() };
+      this.projects.set(normalized, project);
+      this.serial++;
+    }
+    return project;
+  }
+
   add(file: NewFile): void {
     const normalized = normalizePep503(file.project);
     let project = this.projects.get(normalized);
@@ -94,11 +118,14 @@ export class PypiStore {
     }
     project.name = file.project;
     const key = file.version?.canonical ?? file.rawVersion;
+    const uploadTime = file.uploadTime ?? new Date();
     let release = project.releases.get(key);
     if (!release) {
-      release = { version: file.version?.normalized ?? file.rawVersion, files: [] };
+      release = { version: file.version?.normalized ?? file.rawVersion, created: uploadTime, files: [] };
       if (file.requiresPython) release.requiresPython = file.requiresPython;
       project.releases.set(key, release);
+    } else if (uploadTime < release.created) {
+      release.created = uploadTime; // a file seeded further in the past than the release's first one
     }
     const { bytes } = file;
     release.files.push({
@@ -109,7 +136,7 @@ export class PypiStore {
       sha256: sha256Hex(bytes),
       blake2_256: this.blake2(bytes),
       packagetype: file.packagetype,
-      uploadTime: new Date(),
+      uploadTime,
     });
     this.serial++;
   }

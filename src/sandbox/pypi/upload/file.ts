@@ -1,7 +1,7 @@
 /**
  * Checks of the uploaded file itself, in legacy.py's order: `_validate_filename` and the extension for the
  * filetype, the part's content type, the size limit, every supplied digest, duplicates (by name or blake2 anywhere;
- * the identical file again is a 200 that stores nothing), and one sdist per release.
+ * the identical file again is a 200 that stores nothing), the release's age (14 days), and one sdist per release.
  */
 import type { FormPart } from '../../http/multipart.js';
 import { HELP } from '../help-links.js';
@@ -77,6 +77,22 @@ export function isIdenticalReupload(store: PypiStore, filename: string, hashes: 
     }
   }
   return false;
+}
+
+/** forklift/legacy.py `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS` (a module constant: no admin flag or setting turns it off). */
+export const MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS = 14;
+
+/**
+ * forklift/legacy.py `file_upload` (#19727, 2026-07-08; moved after the duplicate checks by #20260, 2026-07-10, so
+ * an identical re-upload to an old release is still the 200 no-op): a new file for a release whose `created` is
+ * before now − 14 days → 400. Warehouse compares `release.created < datetime.now() - timedelta(days=14)`; a
+ * release this upload creates is new, so only an existing one can be too old.
+ */
+export function checkReleaseAge(existing: PProject | undefined, canonicalVersion: string, now: number = Date.now()): void {
+  const release = existing?.releases.get(canonicalVersion);
+  if (release && release.created.getTime() < now - MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS * 24 * 60 * 60 * 1000) {
+    refuse(400, `Uploading new files to releases older than ${MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS} days is not allowed.`);
+  }
 }
 
 export function checkOneSdistPerRelease(existing: PProject | undefined, canonicalVersion: string, filetype: PackageType): void {

@@ -6,13 +6,15 @@
  *      (accounts/security_policy.py Basic → "Username/Password …"; no/unknown token → "Invalid or non-existent …")
  *   3. forklift/legacy.py `file_upload`: protocol_version; forms.py `UploadForm`; metadata.py `parse` (packaging
  *      `Metadata.from_raw` + `_validate_metadata`, see `checkFormMetadata`); "Upload payload does not have a file."
- *   4. new project: `_ensure_user_can_upload` (e-mail, 2FA), packaging/services.py `create_project` (429, the
+ *   4. new project: a non-user identity (Trusted Publishing) → 400 "Non-user identities cannot create new
+ *      projects. …"; `_ensure_user_can_upload` (e-mail, 2FA), packaging/services.py `create_project` (429, the
  *      registration flag, 409); then `has_permission` (macaroon caveats, the ACL) and `_ensure_user_can_upload`
- *   5. `_validate_filename`, content type, size, digests, duplicates, one sdist per release, `_is_valid_dist_file`
+ *   5. `_validate_filename`, content type, size, digests, duplicates, the release's age (no new files after 14
+ *      days, #19727/#20260), one sdist per release, `_is_valid_dist_file`
  *      (+ utils/zipfiles.py `validate_zipfile`), sdist name + License-File, wheel name/tags/version + License-File,
  *      utils/wheel.py `validate_record` / `validate_entrypoints`, METADATA; attestations last.
  * Not reproduced: description rendering, e-mail address validation, YARA, sparse tar members, prohibited / stdlib /
- * too-similar names, release age, deleted-file names, per-project size.
+ * too-similar names, deleted-file names, per-project size.
  */
 import { md5Hex, sha256Hex } from '../../digests.js';
 import type { FormPart } from '../../http/multipart.js';
@@ -24,7 +26,7 @@ import { checkFormMetadata } from '../metadata/check.js';
 import { pyramidPage } from '../pyramid.js';
 import type { PypiSite } from '../site.js';
 import { checkSdistName, checkWheelContents, checkWheelName, type NamedDist } from './dist-names.js';
-import { checkDigests, checkFileContent, checkFilename, checkOneSdistPerRelease, isIdenticalReupload } from './file.js';
+import { checkDigests, checkFileContent, checkFilename, checkOneSdistPerRelease, checkReleaseAge, isIdenticalReupload } from './file.js';
 import { sanitize, validateUploadForm } from './form.js';
 import { resolveProject } from './project.js';
 import { refuse, UploadRefusal } from './refusal.js';
@@ -71,6 +73,8 @@ function fileUpload(site: PypiSite, ctx: RequestContext, parts: FormPart[]): Rep
   const hashes = { md5: md5Hex(bytes), sha256: sha256Hex(bytes), blake2_256: site.store.blake2(bytes) };
   checkDigests(fields.digests, hashes);
   if (isIdenticalReupload(site.store, filename, hashes)) return pyramidPage(ctx.req, 200); // 200, nothing stored
+  // (A filename once used by a deleted file is refused here in Warehouse; not reproduced.)
+  checkReleaseAge(existing, version.canonical);
   checkOneSdistPerRelease(existing, version.canonical, fields.filetype);
 
   // legacy.py `_is_valid_dist_file` → "Invalid distribution file. <reason>" (reason None prints "None").
