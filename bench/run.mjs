@@ -6,6 +6,10 @@
 //   BENCH_KEEP_INPUTS=1   keep the generated wheels (under os.tmpdir()) for the next run
 //   BENCH_MOLECULE_ROOT=DIR  measure another built checkout (its bin/ and build/), e.g. a baseline
 //   BENCH_MOLECULE_LABEL=...  how to name it in the output (default: its git commit)
+//   BENCH_ONLY=a,b        run only these parts: uploads (the sets and the RSS curve), hashing, install,
+//                         cold, real-wheels (default: all; e.g. BENCH_ONLY=real-wheels takes a minute)
+//   MOLECULE_REAL_WHEELS=DIR[:DIR...]  the real wheels of the real-wheels row (default: pip's find-links
+//                         and file:// indexes, as test/real-world/real-wheels.test.ts finds them)
 //
 // Everything goes to 127.0.0.1. Prints a table on stdout (progress on stderr) and writes the same
 // as JSON to bench/results/latest.json.
@@ -17,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { INPUT_ROOT, prepareInputs, removeInputs } from './inputs.mjs';
 import { hashingBench, sha256Of } from './hashing.mjs';
 import { cpuSecondsOf, killTree, measure } from './proc.mjs';
+import { realWheelsBench } from './real-wheels.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_ROOT = process.env.BENCH_MOLECULE_ROOT ? resolve(process.env.BENCH_MOLECULE_ROOT) : ROOT;
@@ -43,6 +48,12 @@ const RUNS = intEnv('BENCH_RUNS', 3);
 const QUICK = process.env.BENCH_QUICK === '1';
 const COLD_RUNS = intEnv('BENCH_COLD_RUNS', 15);
 const KEEP_INPUTS = process.env.BENCH_KEEP_INPUTS === '1';
+const PARTS = ['uploads', 'hashing', 'install', 'cold', 'real-wheels'];
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
+const wanted = (part) => ONLY.length === 0 || ONLY.includes(part);
 const OWNER = 'bench';
 const USER = 'bench-user';
 const TOKEN = 'bench-token-not-a-secret';
@@ -207,13 +218,14 @@ function phases(r, stats) {
 
 let activeChild;
 let sinkRef;
+let inputsPrepared = false;
 let cleaningUp = false;
 async function cleanup() {
   if (cleaningUp) return;
   cleaningUp = true;
   if (activeChild) killTree(activeChild, 'SIGKILL');
   await sinkRef?.stop().catch(() => sinkRef?.kill());
-  if (!KEEP_INPUTS) removeInputs();
+  if (!KEEP_INPUTS && inputsPrepared) removeInputs();
   rmSync(MOLECULE_ROOT, { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -430,6 +442,77 @@ function render(result) {
   out.push(
     `median of ${result.config.runs} run(s) per tool; sink on 127.0.0.1 (streams, sha256-checks, answers 201); MB = 10^6 bytes; RSS = whole process tree`,
   );
+  if (result.config.only) out.push(`only: ${result.config.only.join(', ')} (BENCH_ONLY)`);
+  if (result.sets.length) renderSets(result, out);
+  if (result.hashing.length) {
+    out.push('');
+    out.push('hashing in-process (MB/s):');
+    out.push(
+      table(
+        ['hash', 'over', 'MB/s'],
+        result.hashing.map((h) => [h.name, h.source, f(h.mbPerS, 0)]),
+        2,
+      ),
+    );
+  }
+  if (result.coldStart.length) {
+    out.push('');
+    out.push(`cold start (median of ${result.config.coldRuns}):`);
+    out.push(
+      table(
+        ['command', 'median ms', 'min ms', 'peak RSS MiB'],
+        result.coldStart.map((c) => [c.command, f(c.medianMs, 0), f(c.minMs, 0), f(c.peakRssMiB, 0)]),
+      ),
+    );
+  }
+  if (result.rssCurve?.length) {
+    out.push('');
+    out.push('peak RSS against file size (molecule-publish, one run each; memory must not grow with the file):');
+    out.push(
+      table(
+        ['file', 'wall s', 'peak RSS MiB'],
+        result.rssCurve.map((c) => [`${f(c.bytes / 2 ** 20, 0)} MiB${c.ok ? '' : ' (FAILED)'}`, f(c.wallS), f(c.peakRssMiB, 0)]),
+      ),
+    );
+  }
+  const inst = result.install;
+  if (inst) {
+    out.push('');
+    out.push(
+      inst.error
+        ? `install: FAILED (${inst.error})`
+        : `install (npm install of the packed tarball into an empty folder, warm cache, median of 3): ${f(inst.installS)} s, ${inst.packages} package(s), ${f(inst.nodeModulesBytes / 1e6, 1)} MB in node_modules (tarball ${f(inst.tarballBytes / 1e6, 2)} MB)`,
+    );
+  }
+  if (result.realWheels) renderRealWheels(result.realWheels, result.config.runs, out);
+  if (!result.config.only) {
+    out.push('');
+    out.push("issue 14's goals (this run):");
+    out.push(
+      table(
+        ['goal', 'target', 'measured', ''],
+        goals(result).map((g) => [g.goal, g.target, g.measured, g.met === undefined ? 'not measured' : g.met ? 'met' : 'MISSED']),
+        9,
+      ),
+    );
+  }
+  const failed = result.sets.flatMap((s) => s.runs.filter((r) => !r.ok).map((r) => `${s.label} / ${r.tool}: ${r.problems.join('; ')}`));
+  if (failed.length) {
+    out.push('');
+    out.push('FAILED RUNS (left out of the medians):');
+    out.push(...failed.map((l) => `  ${l}`));
+  }
+  out.push('');
+  const la = result.loadAvg;
+  out.push(
+    `load average (1/5/15 min): ${la.atStart.map((x) => x.toFixed(1)).join('/')} at start, ${la.atEnd.map((x) => x.toFixed(1)).join('/')} at end, on ${result.machine.cores} cores${Math.max(la.atStart[0], la.atEnd[0]) > result.machine.cores ? ' — OTHER WORK WAS RUNNING: noisy' : ''}`,
+  );
+  out.push(`total ${f(result.durationS, 0)} s; JSON: bench/results/latest.json`);
+  return out.join('\n');
+}
+
+/** The upload sets: time and memory per tool, then where the wall time went. */
+function renderSets(result, out) {
   out.push('');
   const rows = [];
   for (const s of result.sets) {
@@ -475,62 +558,36 @@ function render(result) {
     }
   }
   out.push(table(['set', 'tool', 'start', 'index', 'uploads', 'after', 'sink CPU s', 'index GETs', 'max in flight', 'sha256 field'], prow, 2));
+}
+
+/** The row "check of every real wheel": molecule-publish check of the corpus against its floor (bench/real-wheels.mjs). */
+function renderRealWheels(rw, runs, out) {
   out.push('');
-  out.push('hashing in-process (MB/s):');
+  if (rw.skipped) {
+    out.push(`check of every real wheel: skipped (${rw.skipped})`);
+    return;
+  }
+  out.push(
+    `check of every real wheel: ${rw.files} wheels, ${f(rw.bytes / 1e9, 2)} GB, from ${rw.source}; median of ${runs}; floor = ${rw.python} opening each zip and reading its *.dist-info/METADATA`,
+  );
+  const row = (label, sum, ratio) => [
+    label,
+    `${sum.okRuns}/${sum.runs}`,
+    f(sum.wallS),
+    `${f(sum.minS)}–${f(sum.maxS)}`,
+    f(sum.peakRssMiB, 0),
+    f(sum.cpuS, 1),
+    ratio,
+  ];
   out.push(
     table(
-      ['hash', 'over', 'MB/s'],
-      result.hashing.map((h) => [h.name, h.source, f(h.mbPerS, 0)]),
+      ['command', 'ok', 'wall s', 'min–max s', 'peak RSS MiB', 'CPU s', 'vs floor'],
+      [row('molecule-publish check', rw.molecule, `${f(rw.ratio.wall)}× time, ${f(rw.ratio.peakRss)}× RSS`), row('python floor', rw.floor, '')],
       2,
     ),
   );
-  out.push('');
-  out.push(`cold start (median of ${result.config.coldRuns}):`);
-  out.push(
-    table(
-      ['command', 'median ms', 'min ms', 'peak RSS MiB'],
-      result.coldStart.map((c) => [c.command, f(c.medianMs, 0), f(c.minMs, 0), f(c.peakRssMiB, 0)]),
-    ),
-  );
-  if (result.rssCurve?.length) {
-    out.push('');
-    out.push('peak RSS against file size (molecule-publish, one run each; memory must not grow with the file):');
-    out.push(
-      table(
-        ['file', 'wall s', 'peak RSS MiB'],
-        result.rssCurve.map((c) => [`${f(c.bytes / 2 ** 20, 0)} MiB${c.ok ? '' : ' (FAILED)'}`, f(c.wallS), f(c.peakRssMiB, 0)]),
-      ),
-    );
-  }
-  const inst = result.install;
-  out.push('');
-  out.push(
-    inst?.error
-      ? `install: FAILED (${inst.error})`
-      : `install (npm install of the packed tarball into an empty folder, warm cache, median of 3): ${f(inst.installS)} s, ${inst.packages} package(s), ${f(inst.nodeModulesBytes / 1e6, 1)} MB in node_modules (tarball ${f(inst.tarballBytes / 1e6, 2)} MB)`,
-  );
-  out.push('');
-  out.push("issue 14's goals (this run):");
-  out.push(
-    table(
-      ['goal', 'target', 'measured', ''],
-      goals(result).map((g) => [g.goal, g.target, g.measured, g.met === undefined ? 'not measured' : g.met ? 'met' : 'MISSED']),
-      9,
-    ),
-  );
-  const failed = result.sets.flatMap((s) => s.runs.filter((r) => !r.ok).map((r) => `${s.label} / ${r.tool}: ${r.problems.join('; ')}`));
-  if (failed.length) {
-    out.push('');
-    out.push('FAILED RUNS (left out of the medians):');
-    out.push(...failed.map((l) => `  ${l}`));
-  }
-  out.push('');
-  const la = result.loadAvg;
-  out.push(
-    `load average (1/5/15 min): ${la.atStart.map((x) => x.toFixed(1)).join('/')} at start, ${la.atEnd.map((x) => x.toFixed(1)).join('/')} at end, on ${result.machine.cores} cores${Math.max(la.atStart[0], la.atEnd[0]) > result.machine.cores ? ' — OTHER WORK WAS RUNNING: noisy' : ''}`,
-  );
-  out.push(`total ${f(result.durationS, 0)} s; JSON: bench/results/latest.json`);
-  return out.join('\n');
+  const problems = [...rw.molecule.problems.map((p) => `molecule-publish check: ${p}`), ...rw.floor.problems.map((p) => `python floor: ${p}`)];
+  if (problems.length) out.push('FAILED RUNS (left out of the medians):', ...problems.map((p) => `  ${p}`));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,13 +606,86 @@ async function main() {
     twine: twine?.replace(/\s*\(.*$/, ''),
     curl: curl?.split(' ').slice(0, 2).join(' '),
   };
+  const unknown = ONLY.filter((p) => !PARTS.includes(p));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')} (known: ${PARTS.join(', ')})`);
   log(
-    `bench: ${machine.cores} cores, runs=${RUNS}${QUICK ? ', quick (no 1 GiB set)' : ''}; molecule-publish from ${SOURCE_ROOT} (${MOLECULE_LABEL ?? 'no git'}), copied to ${MOLECULE_ROOT}; inputs in ${INPUT_ROOT}`,
+    `bench: ${machine.cores} cores, runs=${RUNS}${QUICK ? ', quick (no 1 GiB set)' : ''}${ONLY.length ? `, only ${ONLY.join(', ')}` : ''}; molecule-publish from ${SOURCE_ROOT} (${MOLECULE_LABEL ?? 'no git'}), copied to ${MOLECULE_ROOT}; inputs in ${INPUT_ROOT}`,
   );
 
-  const sets = await prepareInputs({ quick: QUICK, log });
+  const needsInputs = wanted('uploads') || wanted('hashing') || wanted('cold');
+  inputsPrepared = needsInputs;
+  const sets = needsInputs ? await prepareInputs({ quick: QUICK, log }) : {};
   for (const s of Object.values(sets)) if (s.files.length === 1) s.curlSha256 = await sha256Of(s.files[0]);
 
+  const { results, curve } = wanted('uploads') ? await uploadsBench(sets, machine, twine, curl) : { results: [], curve: [] };
+
+  let hashing = [];
+  if (wanted('hashing')) {
+    log('hashing in-process ...');
+    const hashFiles = [sets.mid100m.files[0], ...(sets.big1g ? [sets.big1g.files[0]] : [])];
+    hashing = await hashingBench({ files: hashFiles, log });
+  }
+
+  let install;
+  if (wanted('install')) {
+    log('install of the packed package ...');
+    install = await installBench();
+  }
+
+  let cold = [];
+  if (wanted('cold')) {
+    log(`cold start (${COLD_RUNS} runs each) ...`);
+    cold = await coldStart(Boolean(twine), sets.release2.files);
+  }
+
+  let realWheels;
+  if (wanted('real-wheels')) {
+    log('check of every real wheel ...');
+    realWheels = await realWheelsBench({
+      node: NODE,
+      bin: BIN,
+      env: childEnv({}),
+      cwd: ROOT,
+      runs: RUNS,
+      log,
+      onSpawn: (pid) => (activeChild = pid),
+    });
+    activeChild = undefined;
+    if (realWheels.skipped) log(`  skipped: ${realWheels.skipped}`);
+  }
+
+  const result = {
+    benchFormat: 2,
+    date: new Date().toISOString(),
+    machine,
+    config: {
+      runs: RUNS,
+      quick: QUICK,
+      coldRuns: COLD_RUNS,
+      sinkDelaysMs: [0, 100],
+      moleculeRoot: SOURCE_ROOT,
+      moleculeCommit: MOLECULE_LABEL,
+      ...(ONLY.length ? { only: ONLY } : {}),
+    },
+    sets: results,
+    hashing,
+    coldStart: cold,
+    rssCurve: curve,
+    install,
+    realWheels,
+    durationS: (performance.now() - started) / 1000,
+    loadAvg: { atStart: loadAtStart, atEnd: os.loadavg() },
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${render(result)}\n`);
+  const realWheelsOk =
+    !realWheels || realWheels.skipped || (realWheels.molecule.okRuns === realWheels.molecule.runs && realWheels.floor.okRuns === realWheels.floor.runs);
+  return result.sets.every((s) => s.runs.every((r) => r.ok)) && realWheelsOk ? 0 : 1;
+}
+
+/** The upload sets against the sink (molecule-publish, twine, curl), then the RSS curve. */
+async function uploadsBench(sets, machine, twine, curl) {
   const sink = await startSinkProcess();
   sinkRef = sink;
   log(`sink at ${sink.url} (pid ${sink.pid})`);
@@ -604,41 +734,7 @@ async function main() {
   }
   await sink.stop();
   sinkRef = undefined;
-
-  log('hashing in-process ...');
-  const hashFiles = [sets.mid100m.files[0], ...(sets.big1g ? [sets.big1g.files[0]] : [])];
-  const hashing = await hashingBench({ files: hashFiles, log });
-
-  log('install of the packed package ...');
-  const install = await installBench();
-
-  log(`cold start (${COLD_RUNS} runs each) ...`);
-  const cold = await coldStart(Boolean(twine), sets.release2.files);
-
-  const result = {
-    benchFormat: 2,
-    date: new Date().toISOString(),
-    machine,
-    config: {
-      runs: RUNS,
-      quick: QUICK,
-      coldRuns: COLD_RUNS,
-      sinkDelaysMs: [0, 100],
-      moleculeRoot: SOURCE_ROOT,
-      moleculeCommit: MOLECULE_LABEL,
-    },
-    sets: results,
-    hashing,
-    coldStart: cold,
-    rssCurve: curve,
-    install,
-    durationS: (performance.now() - started) / 1000,
-    loadAvg: { atStart: loadAtStart, atEnd: os.loadavg() },
-  };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${render(result)}\n`);
-  return result.sets.every((s) => s.runs.every((r) => r.ok)) ? 0 : 1;
+  return { results, curve };
 }
 
 let exitCode = 1;
