@@ -47,6 +47,8 @@ export function eventPrinter(out: Console, progress: ProgressDisplay): (e: Engin
         const line = `${e.target}: ${r.filename}: ${r.status}${r.detail ? ` (${r.detail})` : ''} in ${formatDuration(r.durationMs)}`;
         const fields = { event: e.type, target: e.target, file: r.filename, status: r.status, attempts: r.attempts, durationMs: r.durationMs };
         if (r.status === 'uploaded' || r.status === 'already_present') out.info(line, fields);
+        // A refusal found during the run (PyPI's 14-day rule) is said once, with its fix, in the list below.
+        else if (r.status === 'skipped_unsupported') out.debug(line, fields);
         else out.warn(line, fields);
         // The target's closing line repeats the first failure's hint; per file it is detail for -v.
         if (r.hint) out.debug(`${e.target}: hint: ${r.hint}`, { event: 'hint', target: e.target, file: r.filename });

@@ -21,6 +21,8 @@ export interface IndexedFile {
   sha256?: string;
   /** The link, absolute (resolved against the page's URL), without its fragment. */
   url?: string;
+  /** When the file was uploaded (ms since the epoch): PEP 700's `upload-time`, on PEP 691 JSON pages only. */
+  uploadedAt?: number;
 }
 
 export type IndexLookup =
@@ -102,7 +104,15 @@ export interface IndexRequest {
   signal?: AbortSignal;
   /** Bytes of page read at the most (INDEX_PAGE_CAP). */
   cap?: number;
+  /**
+   * Ask for PEP 691 JSON first (HTML still read when that is what comes): PyPI's JSON pages carry each
+   * file's upload time (PEP 700), which its 14-day rule needs. Gitea serves HTML whatever is asked.
+   */
+  json?: boolean;
 }
+
+/** PEP 691's JSON media type, preferred, with HTML as the fallback any PEP 503 index serves. */
+const JSON_ACCEPT = 'application/vnd.pypi.simple.v1+json, text/html;q=0.1';
 
 function authHeaders(req: { credentials: BasicCredentials | undefined; uploadUrl: string }, url: string, accept: string): Record<string, string> {
   const headers: Record<string, string> = { accept, 'user-agent': USER_AGENT };
@@ -118,7 +128,7 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
   try {
     const response = await httpRequest(url, req.pool, {
       method: 'GET',
-      headers: authHeaders(req, url, 'text/html'),
+      headers: authHeaders(req, url, req.json ? JSON_ACCEPT : 'text/html'),
       ...(req.signal ? { signal: req.signal } : {}),
     });
     if (response.statusCode !== 200) {
@@ -126,6 +136,9 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
       if (response.statusCode === 404) return { kind: 'absent' };
       return { kind: 'error', message: `index ${sanitizeUrl(url)} answered HTTP ${response.statusCode}` };
     }
+    const type = String(response.headers['content-type'] ?? '').toLowerCase();
+    if (type.startsWith('application/vnd.pypi.simple.v1+json'))
+      return await readJsonPage(response.body as AsyncIterable<Buffer> & { destroy(): void }, url, cap);
     const parser = simpleIndexParser(url);
     const decoder = new TextDecoder('utf-8');
     let size = 0;
@@ -146,6 +159,49 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
     const outcome = networkOutcome(err);
     return { kind: 'error', message: `index ${sanitizeUrl(url)}: ${outcome.kind === 'network' ? outcome.message : 'error'}` };
   }
+}
+
+/**
+ * A PEP 691 JSON project page: `files[]` with `filename`, `url`, `hashes.sha256` and (PEP 700,
+ * api-version 1.1+) `upload-time`, as Warehouse writes them (packaging/utils.py `_simple_detail`).
+ */
+async function readJsonPage(body: AsyncIterable<Buffer> & { destroy(): void }, url: string, cap: number): Promise<IndexLookup> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > cap) {
+      body.destroy();
+      return { kind: 'error', message: `index ${sanitizeUrl(url)} is larger than ${Math.round(cap / 1048576)} MiB: not read` };
+    }
+    chunks.push(chunk);
+  }
+  let page: { files?: unknown };
+  try {
+    page = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { files?: unknown };
+  } catch {
+    return { kind: 'error', message: `index ${sanitizeUrl(url)} is not valid JSON` };
+  }
+  if (!Array.isArray(page?.files)) return { kind: 'error', message: `index ${sanitizeUrl(url)} has no files list` };
+  const files = new Map<string, IndexedFile>();
+  for (const item of page.files as Array<Record<string, unknown>>) {
+    const filename = item?.filename;
+    if (typeof filename !== 'string' || filename === '') continue;
+    const entry: IndexedFile = { filename };
+    const sha256 = (item.hashes as Record<string, unknown> | undefined)?.sha256;
+    if (typeof sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(sha256)) entry.sha256 = sha256.toLowerCase();
+    if (typeof item.url === 'string') {
+      try {
+        entry.url = new URL(item.url, url).href;
+      } catch {
+        // an unusable link: listed, not followable
+      }
+    }
+    const uploaded = typeof item['upload-time'] === 'string' ? Date.parse(item['upload-time']) : Number.NaN;
+    if (!Number.isNaN(uploaded)) entry.uploadedAt = uploaded;
+    files.set(filename, entry);
+  }
+  return { kind: 'found', files };
 }
 
 export interface FileListRequest {

@@ -29,6 +29,9 @@ export function warehouseMessage(body: string): string {
 export const pypiKind: TargetKind = {
   label: 'PyPI',
   attestations: true,
+  // #19727 (2026-07): "Uploading new files to releases older than 14 days is not allowed." (400), checked
+  // after the duplicate check (#20260), so an identical re-upload still succeeds.
+  newFilesWithinDays: 14,
 
   // twine's safe name; Warehouse canonicalises it (PEP 503), as its simple index does.
   formName: safeName,

@@ -46,6 +46,12 @@ export interface TargetKind {
    * management API), asked when the page cannot confirm a file the server accepted.
    */
   fileListUrl?(uploadUrl: string, name: string, version: string): string | undefined;
+  /**
+   * Days after a release's first file past which the server takes no new file for it (Warehouse: 14,
+   * forklift/legacy.py MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS). Its index is then read as PEP 691 JSON, whose
+   * upload times (PEP 700) tell each release's age.
+   */
+  readonly newFilesWithinDays?: number;
   /** Why this server would refuse a file, for each file it would refuse (checked before any request). */
   refusals(artifacts: readonly Artifact[]): Map<string, Refusal>;
   /** Soft warnings for a file (e.g. PyPI's default 100 MiB limit, which a project can have raised). */

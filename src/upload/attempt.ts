@@ -11,7 +11,7 @@ import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
 import { sanitizeUrl } from '../util/url.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, fileResult, type Context } from './context.js';
 import { buildUploadForm } from './form.js';
-import { compare, confirmAccepted, conflictResult, lookup, referenceConflict } from './index-view.js';
+import { compare, confirmAccepted, conflictResult, lookup, referenceConflict, releaseTooOld } from './index-view.js';
 
 export async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult> {
   const { target, options, deps } = ctx;
@@ -21,6 +21,8 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   const seen = await compare(ctx, before, artifact);
   if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
   if (seen === 'different') return conflictResult(ctx, artifact, before, 0, deps.now() - started);
+  const tooOld = releaseTooOld(ctx, before, artifact);
+  if (tooOld) return fileResult(artifact, 'skipped_unsupported', { detail: tooOld.reason, hint: tooOld.fix, ...at(0) });
 
   const elsewhere = await referenceConflict(ctx, artifact);
   if (elsewhere) return elsewhere;

@@ -7,6 +7,9 @@ import type { Artifact } from '../artifacts/artifact.js';
 import { sha256File } from '../artifacts/digests.js';
 import { readFileList, readIndex, type IndexLookup } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
+import type { Refusal } from '../targets/target.js';
+import { parseDistFilename } from '../artifacts/filename.js';
+import { versionKey } from '../artifacts/pep440.js';
 import { fileResult, type Context } from './context.js';
 
 export type IndexState = 'same' | 'different' | 'no-hash' | 'absent' | 'unknown';
@@ -22,6 +25,7 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
     uploadUrl: ctx.target.uploadUrl,
     credentials: ctx.target.credentials,
     pool: ctx.pool,
+    ...(ctx.target.kind.newFilesWithinDays !== undefined ? { json: true } : {}),
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
   ctx.index.set(project, pending);
@@ -54,6 +58,39 @@ export async function digestOf(ctx: Context, artifact: Artifact): Promise<string
   const computed = await sha256File(artifact.path);
   ctx.digests.set(artifact.filename, computed);
   return computed;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why the server will take no new file for this file's release: the release is older than the
+ * kind's limit (PyPI: 14 days), by the earliest upload time its page lists for that version. Only a
+ * file the page does not list is new; a page without upload times (HTML) predicts nothing.
+ */
+export function releaseTooOld(ctx: Context, page: IndexLookup, artifact: Artifact): Refusal | undefined {
+  const days = ctx.target.kind.newFilesWithinDays;
+  if (days === undefined || page.kind !== 'found' || page.files.has(artifact.filename)) return undefined;
+  const version = versionKey(artifact.version);
+  let first: number | undefined;
+  for (const file of page.files.values()) {
+    if (file.uploadedAt === undefined) continue;
+    const parsed = parseDistFilename(file.filename);
+    if (!parsed.ok || versionKey(parsed.value.version) !== version) continue;
+    if (first === undefined || file.uploadedAt < first) first = file.uploadedAt;
+  }
+  if (first === undefined) return undefined;
+  const age = ctx.deps.now() - first;
+  if (age <= days * DAY_MS) return undefined;
+  const label = ctx.target.label ?? ctx.target.kind.label;
+  return {
+    reason: `${label} takes no new files for a release older than ${days} days: ${artifact.version} was first uploaded on ${new Date(first).toISOString().slice(0, 10)}, ${Math.floor(age / DAY_MS)} days ago (Uploading new files to releases older than ${days} days is not allowed.)`,
+    fix: `publish the missing files as a new release (a post-release such as ${postRelease(artifact.version)}), or leave this release as it is on ${label}`,
+  };
+}
+
+function postRelease(version: string): string {
+  const post = /^(.*?)\.post(\d+)$/.exec(version);
+  return post ? `${post[1]}.post${Number(post[2]) + 1}` : `${version}.post1`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { IndexLookup } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import { mapLimited } from '../util/concurrency.js';
 import { fileResult, poolFor, type Context, type EngineDeps, type EngineOptions, type TargetPlan } from './context.js';
-import { compare, conflictResult, lookup } from './index-view.js';
+import { compare, conflictResult, lookup, releaseTooOld } from './index-view.js';
 
 export interface IndexPlan {
   files: Map<string, FileResult>;
@@ -46,6 +46,10 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
       const state = await compare(ctx, page, artifact);
       if (state === 'same') files.set(artifact.filename, fileResult(artifact, 'already_present', { detail: 'identical file already in the index' }));
       else if (state === 'different') files.set(artifact.filename, conflictResult(ctx, artifact, page, 0, 0));
+      else {
+        const tooOld = releaseTooOld(ctx, page, artifact);
+        if (tooOld) files.set(artifact.filename, fileResult(artifact, 'skipped_unsupported', { detail: tooOld.reason, hint: tooOld.fix }));
+      }
     }
     return unreadable ? { files, unreadable: unreadable.message } : { files };
   } finally {
