@@ -84,6 +84,15 @@ export const pypiKind: TargetKind = {
     }
     if (status === 409 || (status === 400 && /already exists?/i.test(message))) return { kind: 'exists', message };
     if (status === 403) return { kind: 'failed', message, hint: forbiddenHint(message, context.credentialSource) };
+    // forklift/legacy.py: a Trusted Publishing identity cannot create a project, except through a
+    // pending publisher whose name matches the metadata's (the project is made when the token is minted).
+    if (status === 400 && /Non-user identities cannot create new projects/i.test(message)) {
+      return {
+        kind: 'failed',
+        message,
+        hint: 'PyPI has no project of this name, and Trusted Publishing cannot create one: register a pending publisher for exactly this name (https://docs.pypi.org/trusted-publishers/creating-a-project-through-oidc/), or publish the first release with an API token',
+      };
+    }
     if (status === 429 && headerValue(answer.headers, 'retry-after') === undefined) {
       // Warehouse's only upload 429 is its new-project rate limit (20 per hour per user, 40 per IP),
       // sent without Retry-After: a retry within this run cannot succeed.
@@ -104,9 +113,12 @@ const FORBIDDEN_HINTS: ReadonlyArray<readonly [RegExp, (source: string) => strin
   [/token is expired/i, (s) => `the token in ${s} has expired: create a new one, or use Trusted Publishing`],
   [/project-scoped token is not valid for project/i, (s) => `the token in ${s} is scoped to another project: create one for this project`],
   [
-    /OIDC scoped token is not valid|given token isn't allowed to upload/i,
-    () => "the Trusted Publisher is not configured for this project: check the project's publishing settings on PyPI",
+    // macaroons/caveats OIDCPublisher: a minted token uploads only to its publisher's project(s).
+    /OIDC scoped token is not valid for project/i,
+    () =>
+      'the Trusted Publishing token is scoped to the project(s) its publisher is registered for, and this is another one: add this workflow as a Trusted Publisher of this project on PyPI (one per project), or publish it with an API token',
   ],
+  [/given token isn't allowed to upload/i, () => "the Trusted Publisher is not configured for this project: check the project's publishing settings on PyPI"],
   [/does not match user restriction/i, (s) => `the token in ${s} belongs to another user`],
   [
     /isn't allowed to upload to project/i,

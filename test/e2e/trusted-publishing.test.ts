@@ -72,6 +72,37 @@ function mints(pypi: { requests: Array<{ method: string; path: string }> }): num
   return pypi.requests.filter((r) => r.method === 'POST' && r.path === '/_/oidc/mint-token').length;
 }
 
+describe('Trusted Publishing: what a minted token may do (Warehouse at 6b62157)', () => {
+  it('a token scoped to another project: 403 with the hint naming the publisher registration; Gitea has everything, exit 0', async () => {
+    const { pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' }, project: 'another-project' }] });
+    pypi.seedFile({ project: 'molecule-demo-hatch', version: '1.0', filename: 'molecule_demo_hatch-1.0.tar.gz', content: Buffer.from('x') });
+    const r = await runMain(args, { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets.PyPI).toBe('failed_http_403');
+    expect(r.stderr).toMatch(/OIDC scoped token is not valid for project 'molecule-demo-hatch'/);
+    expect(r.stderr).toMatch(/hint: the Trusted Publishing token is scoped to the project\(s\) its publisher is registered for/);
+    expect(pypi.files().filter((f) => f.version === '2.0.0rc1')).toHaveLength(0);
+  });
+
+  it('a new project: 400 "Non-user identities cannot create new projects" with the pending-publisher hint', async () => {
+    const { pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' }, project: 'molecule-demo-hatch' }] });
+    const r = await runMain(args, { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets.PyPI).toBe('failed_http_400');
+    expect(r.stderr).toMatch(/Non-user identities cannot create new projects/);
+    expect(r.stderr).toMatch(/hint: PyPI has no project of this name, and Trusted Publishing cannot create one: register a pending publisher/);
+    expect(pypi.files()).toHaveLength(0);
+  });
+
+  it('a pending publisher for the name creates the project when the token is minted: success', async () => {
+    const { pypi, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' }, project: 'molecule-demo-hatch', pending: true }] });
+    const r = await runMain(args, { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).targets.PyPI).toBe('success');
+    expect(pypi.files()).toHaveLength(2);
+  });
+});
+
 describe('Trusted Publishing', () => {
   it('mints a token with the OIDC token, uploads with it (attestations included), masks it, prints neither', async () => {
     const { pypi, issuer, env, args } = await setup({ publishers: [{ claims: { repository: 'org/proj' } }] });
