@@ -50,6 +50,12 @@ for (const [dir, name] of [...packages].sort((a, b) => a[1].localeCompare(b[1]))
   const text = readFileSync(join(dir, licenseFile), 'utf8').trim();
   sections.push(`## ${name}@${pkg.version} (${pkg.license ?? 'see below'})\n\n\`\`\`\n${text}\n\`\`\``);
 }
+// Data taken from a Python package rather than bundled from node_modules: its licence travels with it.
+const TROVE = join(ROOT, 'src', 'warehouse');
+const troveVersion = /TROVE_CLASSIFIERS_VERSION = '([^']+)'/.exec(readFileSync(join(TROVE, 'trove-classifiers.ts'), 'utf8'))?.[1];
+sections.push(
+  `## trove-classifiers@${troveVersion} (Apache-2.0): the classifier list in src/warehouse/trove-classifiers.ts\n\n\`\`\`\n${readFileSync(join(TROVE, 'trove-classifiers.LICENSE'), 'utf8').trim()}\n\`\`\``,
+);
 writeFileSync(
   join(OUT, 'THIRD-PARTY-NOTICES.md'),
   `# Third-party notices\n\nmolecule-publish bundles the following packages into build/. Their licences:\n\n${sections.join('\n\n')}\n`,
