@@ -153,6 +153,44 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     }
   });
 
+  it('the real-world cases published: Gitea gets every file pip can install, PyPI the ones it takes, and no request it refuses', async () => {
+    const gitea = await startGiteaRegistry();
+    const pypi = await startPypiRegistry();
+    open.push(gitea, pypi);
+    const source = join(ROOT, 'fixtures', 'real-world');
+    const dir = await mkdtemp(join(tmpdir(), 'molecule-real-world-'));
+    const files = (await readdir(source)).filter((f) => /\.(whl|tar\.gz)$/.test(f) && !f.startsWith('molecule_demo_entrypoints-'));
+    for (const f of files) await copyFile(join(source, f), join(dir, f));
+    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
+      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      gitea
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual([...files].sort());
+    const taken = [
+      'molecule_demo_formfeed-1.0.0-py3-none-any.whl',
+      'molecule_demo_macos-1.0.0-py3-none-macosx_14_0_arm64.whl',
+      'molecule_demo_pyodide-1.0.0-py3-none-pyemscripten_2026_0_wasm32.whl',
+    ];
+    expect(
+      pypi
+        .uploads()
+        .map((u) => u.fileName)
+        .sort(),
+    ).toEqual(taken);
+    expect(
+      pypi
+        .files()
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual(taken);
+    expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'partial' });
+  });
+
   it('a target that refuses every file is never "success": skipped_unsupported in the table, the outputs, a ::warning:: and the log', async () => {
     const gitea = await startGiteaRegistry();
     const pypi = await startPypiRegistry();
