@@ -1,6 +1,8 @@
 /**
  * What twine checks before it uploads (packaging's `Metadata.from_raw` validators), what Warehouse
- * adds (forklift/metadata.py), and what `twine check` warns about, sorted by who refuses it:
+ * adds (forklift/metadata.py), and what `twine check` warns about, sorted by who refuses it. The
+ * principle: a finding stops the run for every target only when no target could store the file or
+ * pip could not install it; anything else is a refusal of the targets that enforce it.
  * - errors: metadata that no installer or registry can use (no valid name or version, requirements pip
  *   cannot parse); they stop a publish before any request;
  * - pypi: what only PyPI (and twine 6.1+, which runs packaging's validators) refuses; pip installs
