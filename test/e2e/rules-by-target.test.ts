@@ -15,6 +15,7 @@ import { startGiteaRegistry, startPypiRegistry } from '../helpers/registries/ind
 import { resolveTargets } from '../../src/config/resolve.js';
 import { defaultDeps, inspectSet } from '../../src/prepare.js';
 import { publishToTarget } from '../../src/upload/engine.js';
+import type { Artifact } from '../../src/artifacts/artifact.js';
 
 const REFUSED_DIR = join(ROOT, 'fixtures', 'pypi-refused');
 const NORMAL = ['molecule_demo_hatch-2.0.0rc1-py3-none-any.whl', 'molecule_demo_hatch-2.0.0rc1.tar.gz'];
@@ -31,6 +32,41 @@ async function mixedSet(): Promise<{ dir: string; refused: string[] }> {
   for (const f of refused) await copyFile(join(REFUSED_DIR, f), join(dir, f));
   return { dir, refused };
 }
+
+/**
+ * Sends each file to the PyPI double on its own, with no refusal applied, and expects it refused (400)
+ * exactly when the client predicts a refusal. Returns the names predicted.
+ */
+async function expectDoubleAgrees(pypi: { uploadUrl: string; indexUrl: string }, artifacts: readonly Artifact[]): Promise<Set<string>> {
+  const target = resolveTargets(
+    { giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl },
+    { PYPI_TOKEN: 'pypi-test-token' },
+    { dryRun: true },
+  ).targets.find((t) => t.kind.label === 'PyPI');
+  if (!target) throw new Error('no PyPI target');
+  const predicted = target.kind.refusals(artifacts);
+  const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
+  for (const artifact of artifacts) {
+    const report = await publishToTarget({ target, refusals: new Map(), sendAttestations: false }, [artifact], engine, defaultDeps);
+    const status = report.files[0]?.status;
+    expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe(predicted.has(artifact.filename) ? 'failed_http_400' : 'uploaded');
+  }
+  return new Set(predicted.keys());
+}
+
+/** Publishes `dir` to a fresh Gitea double (required) and PyPI double (best-effort). */
+async function publishBoth(dir: string) {
+  const gitea = await startGiteaRegistry();
+  const pypi = await startPypiRegistry();
+  open.push(gitea, pypi);
+  const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
+    env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
+  });
+  return { gitea, pypi, r };
+}
+
+/** File names, sorted: of a registry's files or of the uploads it received. */
+const names = (items: Array<{ filename?: string; fileName?: string }>) => items.map((f) => f.filename ?? f.fileName ?? '').sort();
 
 describe('a set mixing normal files with files only PyPI refuses', () => {
   it('check: passes (Gitea takes every file), names per file what PyPI would refuse and the fix; --strict fails', async () => {
@@ -57,32 +93,12 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
   });
 
   it('publish: exit 0, Gitea holds every file, PyPI the rest, and PyPI got no request for a refused file', async () => {
-    const gitea = await startGiteaRegistry();
-    const pypi = await startPypiRegistry();
-    open.push(gitea, pypi);
     const { dir, refused } = await mixedSet();
-    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
-      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
-    });
+    const { gitea, pypi, r } = await publishBoth(dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(
-      gitea
-        .files()
-        .map((f) => f.filename)
-        .sort(),
-    ).toEqual([...NORMAL, ...refused].sort());
-    expect(
-      pypi
-        .files()
-        .map((f) => f.filename)
-        .sort(),
-    ).toEqual([...NORMAL].sort());
-    expect(
-      pypi
-        .uploads()
-        .map((u) => u.fileName)
-        .sort(),
-    ).toEqual([...NORMAL].sort());
+    expect(names(gitea.files())).toEqual([...NORMAL, ...refused].sort());
+    expect(names(pypi.files())).toEqual([...NORMAL].sort());
+    expect(names(pypi.uploads())).toEqual([...NORMAL].sort());
     const s = parseSummary(r.stdout);
     for (const f of refused) expect(s.files[f]).toEqual({ Gitea: 'uploaded', PyPI: 'skipped_unsupported' });
     // The log names each skipped file with its reason and fix.
@@ -97,22 +113,9 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     open.push(pypi);
     const { dir, refused } = await mixedSet();
     const set = await inspectSet([dir]);
-    const env = { PYPI_TOKEN: 'pypi-test-token' };
-    const target = resolveTargets({ giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl }, env, {
-      dryRun: true,
-    }).targets.find((t) => t.kind.label === 'PyPI');
-    if (!target) throw new Error('no PyPI target');
     const artifacts = set.inspections.flatMap((i) => (i.artifact ? [i.artifact] : []));
-    const predicted = target.kind.refusals(artifacts);
-    expect([...predicted.keys()].sort()).toEqual([...refused].sort());
-    const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
-    for (const artifact of artifacts) {
-      // One file at a time, with no refusals applied: what would PyPI say?
-      const report = await publishToTarget({ target, refusals: new Map(), sendAttestations: false }, [artifact], engine, defaultDeps);
-      const status = report.files[0]?.status;
-      if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
-      else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');
-    }
+    const predicted = await expectDoubleAgrees(pypi, artifacts);
+    expect([...predicted].sort()).toEqual([...refused].sort());
   });
 
   // fixtures/real-world: real builds (and one real PyPI wheel) of each case issue 18 names. The PyPI
@@ -125,17 +128,9 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
     const set = await inspectSet([dir]);
     const broken = set.inspections.filter((i) => i.errors.length > 0).map((i) => i.filename);
     expect(broken).toEqual(['molecule_demo_entrypoints-1.0.0-py3-none-any.whl']);
-    const target = resolveTargets(
-      { giteaUrl: 'https://unused.example', giteaOwner: 'o', pypiUrl: pypi.uploadUrl, pypiIndexUrl: pypi.indexUrl },
-      { PYPI_TOKEN: 'pypi-test-token' },
-      {
-        dryRun: true,
-      },
-    ).targets.find((t) => t.kind.label === 'PyPI');
-    if (!target) throw new Error('no PyPI target');
     const artifacts = set.inspections.flatMap((i) => (i.artifact && i.errors.length === 0 ? [i.artifact] : []));
-    const predicted = target.kind.refusals(artifacts);
-    expect([...predicted.keys()].sort()).toEqual([
+    const predicted = await expectDoubleAgrees(pypi, artifacts);
+    expect([...predicted].sort()).toEqual([
       'argparse-1.4.0-py2.py3-none-any.whl',
       'molecule-demo-formfeed-1.0.0.tar.gz',
       'molecule_demo_classifier_deprecated-1.0.0-py3-none-any.whl',
@@ -144,50 +139,23 @@ describe('a set mixing normal files with files only PyPI refuses', () => {
       'molecule_demo_macos-1.0.0-py3-none-macosx_14_2_arm64.whl',
       'molecule_demo_stream-1.0.0-py3-none-any.whl',
     ]);
-    const engine = { concurrency: 1, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 1, timeoutMs: 5_000, verify: false, verifyAttempts: 1 };
-    for (const artifact of artifacts) {
-      const report = await publishToTarget({ target, refusals: new Map(), sendAttestations: false }, [artifact], engine, defaultDeps);
-      const status = report.files[0]?.status;
-      if (predicted.has(artifact.filename)) expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('failed_http_400');
-      else expect(status, `${artifact.filename}: ${report.files[0]?.detail}`).toBe('uploaded');
-    }
   });
 
   it('the real-world cases published: Gitea gets every file pip can install, PyPI the ones it takes, and no request it refuses', async () => {
-    const gitea = await startGiteaRegistry();
-    const pypi = await startPypiRegistry();
-    open.push(gitea, pypi);
     const source = join(ROOT, 'fixtures', 'real-world');
     const dir = await mkdtemp(join(tmpdir(), 'molecule-real-world-'));
     const files = (await readdir(source)).filter((f) => /\.(whl|tar\.gz)$/.test(f) && !f.startsWith('molecule_demo_entrypoints-'));
     for (const f of files) await copyFile(join(source, f), join(dir, f));
-    const r = await runMain(['--gitea-url', gitea.url, '--gitea-owner', gitea.owner, '--pypi-url', pypi.uploadUrl, '--pypi-index-url', pypi.indexUrl, dir], {
-      env: giteaEnv({ PYPI_TOKEN: 'pypi-test-token' }),
-    });
+    const { gitea, pypi, r } = await publishBoth(dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(
-      gitea
-        .files()
-        .map((f) => f.filename)
-        .sort(),
-    ).toEqual([...files].sort());
+    expect(names(gitea.files())).toEqual([...files].sort());
     const taken = [
       'molecule_demo_formfeed-1.0.0-py3-none-any.whl',
       'molecule_demo_macos-1.0.0-py3-none-macosx_14_0_arm64.whl',
       'molecule_demo_pyodide-1.0.0-py3-none-pyemscripten_2026_0_wasm32.whl',
     ];
-    expect(
-      pypi
-        .uploads()
-        .map((u) => u.fileName)
-        .sort(),
-    ).toEqual(taken);
-    expect(
-      pypi
-        .files()
-        .map((f) => f.filename)
-        .sort(),
-    ).toEqual(taken);
+    expect(names(pypi.uploads())).toEqual(taken);
+    expect(names(pypi.files())).toEqual(taken);
     expect(parseSummary(r.stdout).targets).toEqual({ Gitea: 'success', PyPI: 'partial' });
   });
 
