@@ -68,6 +68,11 @@ elif kind == "many":
     prefix, count, size = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     for i in range(count):
         wheel(out_dir, f"{prefix}-{i:03d}", "1.0.0", size)
+elif kind == "spread":
+    # count files over the given number of projects: file k is project k % projects, version 1.0.(k // projects)
+    prefix, projects, count, size = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+    for k in range(count):
+        wheel(out_dir, f"{prefix}-{k % projects:02d}", f"1.0.{k // projects}", size)
 else:
     prefix, count, size = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     for i in range(count):
@@ -98,6 +103,7 @@ export async function prepareInputs({ quick, log }) {
     { id: 'projects50', args: ['many', 'bench-proj', '50', String(20 * 1024)], count: 50, timeoutMs: 120_000 },
     { id: 'versions200', args: ['versions', 'bench-one', '200', String(20 * 1024)], count: 200, timeoutMs: 120_000 },
     { id: 'mid100m', args: ['one', 'bench-mid', String(100 * MiB)], count: 1, timeoutMs: 300_000 },
+    { id: 'spread15', args: ['spread', 'bench-nine', '9', '15', String(20 * 1024)], count: 15, timeoutMs: 120_000 },
   ];
   if (!quick) {
     specs.push(

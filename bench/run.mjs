@@ -6,7 +6,8 @@
 //   BENCH_KEEP_INPUTS=1   keep the generated wheels (under os.tmpdir()) for the next run
 //   BENCH_MOLECULE_ROOT=DIR  measure another built checkout (its bin/ and build/), e.g. a baseline
 //   BENCH_MOLECULE_LABEL=...  how to name it in the output (default: its git commit)
-//   BENCH_ONLY=a,b        run only these parts: uploads (the sets and the RSS curve), hashing, install,
+//   BENCH_ONLY=a,b        run only these parts: uploads (the sets and the RSS curve), latency (a release
+//                         and 15 files of 9 projects over a link of 0, 50 and 150 ms), hashing, install,
 //                         cold, real-wheels (default: all; e.g. BENCH_ONLY=real-wheels takes a minute)
 //   MOLECULE_REAL_WHEELS=DIR[:DIR...]  the real wheels of the real-wheels row (default: pip's find-links
 //                         and file:// indexes, as test/real-world/real-wheels.test.ts finds them)
@@ -22,6 +23,7 @@ import { INPUT_ROOT, prepareInputs, removeInputs } from './inputs.mjs';
 import { hashingBench, sha256Of } from './hashing.mjs';
 import { cpuSecondsOf, killTree, measure } from './proc.mjs';
 import { realWheelsBench } from './real-wheels.mjs';
+import { latencyBench, renderLatency } from './latency.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_ROOT = process.env.BENCH_MOLECULE_ROOT ? resolve(process.env.BENCH_MOLECULE_ROOT) : ROOT;
@@ -48,7 +50,7 @@ const RUNS = intEnv('BENCH_RUNS', 3);
 const QUICK = process.env.BENCH_QUICK === '1';
 const COLD_RUNS = intEnv('BENCH_COLD_RUNS', 15);
 const KEEP_INPUTS = process.env.BENCH_KEEP_INPUTS === '1';
-const PARTS = ['uploads', 'hashing', 'install', 'cold', 'real-wheels'];
+const PARTS = ['uploads', 'latency', 'hashing', 'install', 'cold', 'real-wheels'];
 const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((p) => p.trim())
@@ -444,6 +446,7 @@ function render(result) {
   );
   if (result.config.only) out.push(`only: ${result.config.only.join(', ')} (BENCH_ONLY)`);
   if (result.sets.length) renderSets(result, out);
+  if (result.latency?.length) renderLatency(result.latency, out);
   if (result.hashing.length) {
     out.push('');
     out.push('hashing in-process (MB/s):');
@@ -612,12 +615,30 @@ async function main() {
     `bench: ${machine.cores} cores, runs=${RUNS}${QUICK ? ', quick (no 1 GiB set)' : ''}${ONLY.length ? `, only ${ONLY.join(', ')}` : ''}; molecule-publish from ${SOURCE_ROOT} (${MOLECULE_LABEL ?? 'no git'}), copied to ${MOLECULE_ROOT}; inputs in ${INPUT_ROOT}`,
   );
 
-  const needsInputs = wanted('uploads') || wanted('hashing') || wanted('cold');
+  const needsInputs = wanted('uploads') || wanted('latency') || wanted('hashing') || wanted('cold');
   inputsPrepared = needsInputs;
   const sets = needsInputs ? await prepareInputs({ quick: QUICK, log }) : {};
   for (const s of Object.values(sets)) if (s.files.length === 1) s.curlSha256 = await sha256Of(s.files[0]);
 
   const { results, curve } = wanted('uploads') ? await uploadsBench(sets, machine, twine, curl) : { results: [], curve: [] };
+
+  let latency = [];
+  if (wanted('latency')) {
+    log('over a link with latency ...');
+    const latencySets = [
+      { ...sets.release2, label: 'wheel + sdist (setuptools)' },
+      { ...sets.spread15, label: '15 wheels of 9 projects' },
+    ];
+    latency = await latencyBench({
+      sets: latencySets,
+      tools: (url, set) => toolCommands({ url }, set, Boolean(twine), false),
+      runs: RUNS,
+      log,
+      cwd: ROOT,
+      onSpawn: (pid) => (activeChild = pid),
+    });
+    activeChild = undefined;
+  }
 
   let hashing = [];
   if (wanted('hashing')) {
@@ -668,6 +689,7 @@ async function main() {
       ...(ONLY.length ? { only: ONLY } : {}),
     },
     sets: results,
+    latency,
     hashing,
     coldStart: cold,
     rssCurve: curve,

@@ -115,13 +115,24 @@ export async function publishToTarget(
       if (refusal) results.set(artifact.filename, skippedResult(artifact, refusal));
       else pending.push(artifact);
     }
-    // Once the first file has proven the credentials, every other project's page is read ahead, side
-    // by side (bounded like the uploads), so no upload slot waits for its pre-check's round trip.
+    // Every other project's page is read ahead, side by side (bounded like the uploads), so no upload
+    // slot waits for its pre-check's round trip: as soon as the first project's page has been read
+    // with the credentials (a 200 or a 404, not a refusal), while the first file uploads; else once
+    // the first file has proven them.
+    let readingAhead = false;
     const readAhead = () => {
-      if (stopped || options.signal?.aborted) return;
+      if (readingAhead || stopped || options.signal?.aborted) return;
+      readingAhead = true;
       const projects = new Map(pending.map((a) => [target.kind.indexProjectName(a.name), a]));
       mapLimited([...projects.values()], options.concurrency, (a) => lookup(ctx, a, false)).catch(() => undefined);
     };
+    const first = pending[0];
+    if (first) {
+      lookup(ctx, first, false).then(
+        (page) => page.kind !== 'error' && readAhead(),
+        () => undefined,
+      );
+    }
     // Each package's page is checked as soon as its files are done, while other packages still upload.
     const verifying = target.policy === 'required' || options.verify;
     const confirmed: FileResult[] = [];
