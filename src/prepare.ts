@@ -114,7 +114,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
       responseTimeoutMs: e.responseTimeout * 1000,
       verify: e.verify,
       verifyAttempts: 4,
-      http: { tls: settings.tls },
+      http: { tls: settings.tls, proxyEnv: settings.env },
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     }),
   });

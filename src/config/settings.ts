@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { TlsOptions } from '../http/client.js';
+import { proxySecrets } from '../http/proxy.js';
 import type { Target } from '../targets/target.js';
 import { sanitizeUrl } from '../util/url.js';
 import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineSettings } from './options.js';
@@ -68,7 +69,7 @@ export interface Settings {
   readonly requireAttestations: boolean;
   readonly trustedPublishing: boolean;
   readonly offline: boolean;
-  /** Secret values a CI log must mask (tokens named by the configuration, .pypirc passwords). */
+  /** Secret values a CI log must mask (tokens named by the configuration, .pypirc passwords, proxy passwords). */
   readonly secrets: readonly string[];
   /** What was corrected while resolving (for a warning each). */
   readonly notes: readonly string[];
@@ -102,6 +103,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
   for (const name of SECRET_ENV) secret(env[name]);
   for (const t of file.config.targets ?? []) secret(env[t['password-env']]);
   if (repository?.password) secrets.add(repository.password);
+  for (const password of proxySecrets(env)) secrets.add(password);
 
   const { targets, blockers, notes, others } = resolveTargets(
     {

@@ -10,6 +10,7 @@
  */
 import type { LookupFunction } from 'node:net';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { hostPort, ProxyRules, proxyAgent, proxyRefusal, type HttpProxy, type ProxyEnv } from './proxy.js';
 
 export interface HttpOptions {
   /** Bounds connecting, and any stall while an answer is read. */
@@ -20,6 +21,8 @@ export interface HttpOptions {
   tls?: TlsOptions;
   /** Test seam: the DNS look-up (e.g. one that always fails). */
   lookup?: LookupFunction;
+  /** Where HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are read (default process.env); see proxy.ts. */
+  proxyEnv?: ProxyEnv;
 }
 
 export interface TlsOptions {
@@ -47,41 +50,77 @@ async function transportFor(protocol: string): Promise<Transport> {
   throw new HttpError(`unsupported URL scheme ${protocol}`, 'MOLECULE_BAD_URL');
 }
 
-/** Keep-alive connections for one target (or one task), closed when it is done. */
+/**
+ * Keep-alive connections for one target (or one task), closed when it is done: one Agent per scheme,
+ * and per scheme and proxy when the environment names proxies (each URL's own, NO_PROXY's go direct).
+ */
 export class ConnectionPool {
   readonly timeoutMs: number;
-  private readonly agents = new Map<string, Agent>();
+  private readonly agents = new Map<string, Promise<Agent>>();
+  private readonly proxies: ProxyRules | undefined;
+  /** Refusals by a proxy (403, 407), per proxy and host:port: later requests there fail with them at once. */
+  private readonly refusals = new Map<string, Error>();
 
   constructor(private readonly options: HttpOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.proxies = ProxyRules.fromEnv(options.proxyEnv ?? process.env);
   }
 
-  async agentFor(url: URL): Promise<{ transport: Transport; agent: Agent }> {
+  async agentFor(url: URL): Promise<{ transport: Transport; agent: Agent; proxy?: HttpProxy }> {
     const transport = await transportFor(url.protocol);
-    let agent = this.agents.get(url.protocol);
+    const route = this.proxies?.route(url) ?? { kind: 'direct' };
+    if (route.kind === 'unusable') throw new HttpError(route.message, 'MOLECULE_PROXY_UNUSABLE');
+    const proxy = route.kind === 'proxy' ? route.proxy : undefined;
+    const key = proxy ? `${url.protocol} ${proxy.label}` : url.protocol;
+    let agent = this.agents.get(key);
     if (!agent) {
-      const tls: Record<string, unknown> = {};
-      // Node's `ca` option replaces the default roots: keep them, so a private CA for Gitea does not
-      // break PyPI's public certificate (twine's --cert replaces; adding is what a mixed release needs).
-      if (this.options.tls?.ca?.length) tls.ca = [...(await import('node:tls')).rootCertificates, ...this.options.tls.ca];
-      if (this.options.tls?.clientCert) {
-        tls.cert = this.options.tls.clientCert;
-        tls.key = this.options.tls.clientCert;
-      }
-      agent = new transport.Agent({
-        keepAlive: true,
-        maxSockets: this.options.connections ?? 8,
-        scheduling: 'lifo',
-        ...(url.protocol === 'https:' ? tls : {}),
-        ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
-      });
-      this.agents.set(url.protocol, agent);
+      agent = this.newAgent(url.protocol, transport, proxy);
+      this.agents.set(key, agent);
     }
-    return { transport, agent };
+    return proxy ? { transport, agent: await agent, proxy } : { transport, agent: await agent };
+  }
+
+  private async newAgent(protocol: string, transport: Transport, proxy: HttpProxy | undefined): Promise<Agent> {
+    const tls: { ca?: string[]; cert?: string; key?: string } = {};
+    // Node's `ca` option replaces the default roots: keep them, so a private CA for Gitea does not
+    // break PyPI's public certificate (twine's --cert replaces; adding is what a mixed release needs).
+    if (this.options.tls?.ca?.length) tls.ca = [...(await import('node:tls')).rootCertificates, ...this.options.tls.ca];
+    if (this.options.tls?.clientCert) {
+      tls.cert = this.options.tls.clientCert;
+      tls.key = this.options.tls.clientCert;
+    }
+    const maxSockets = this.options.connections ?? 8;
+    const lookup = this.options.lookup ? { lookup: this.options.lookup } : {};
+    // The proxy's Agents load only here, for a URL that goes through one.
+    if (proxy) return proxyAgent(proxy, protocol === 'https:', { maxSockets, timeoutMs: this.timeoutMs, tls, ...lookup });
+    return new transport.Agent({
+      keepAlive: true,
+      maxSockets,
+      scheduling: 'lifo',
+      ...(protocol === 'https:' ? tls : {}),
+      ...lookup,
+    });
+  }
+
+  /**
+   * A proxy's refusal is not asked again within the run: its credentials and rules do not change, and a
+   * forwarded upload may never see the answer (a proxy that refuses the headers and closes while the body
+   * is still coming resets the connection), where the index read before it did.
+   */
+  refusalFor(proxy: HttpProxy, target: URL): Error | undefined {
+    return this.refusals.get(`${proxy.label} ${hostPort(target)}`);
+  }
+
+  noteRefusal(proxy: HttpProxy, target: URL, err: unknown): void {
+    if ((err as { code?: unknown } | undefined)?.code === 'MOLECULE_PROXY_REFUSED') this.refusals.set(`${proxy.label} ${hostPort(target)}`, err as Error);
   }
 
   close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
+    for (const agent of this.agents.values())
+      agent.then(
+        (a) => a.destroy(),
+        () => undefined,
+      );
     this.agents.clear();
   }
 }
@@ -122,8 +161,10 @@ export interface HttpResponse {
  */
 export async function httpRequest(url: string, pool: ConnectionPool, init: HttpRequest): Promise<HttpResponse> {
   const target = new URL(url);
-  const { transport, agent } = await pool.agentFor(target);
+  const { transport, agent, proxy } = await pool.agentFor(target);
   if (init.signal?.aborted) throw abortError(init.signal);
+  const refused = proxy ? pool.refusalFor(proxy, target) : undefined;
+  if (refused) throw refused;
   const timeoutMs = pool.timeoutMs;
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
@@ -133,6 +174,11 @@ export async function httpRequest(url: string, pool: ConnectionPool, init: HttpR
       clearTimeout(connectTimer);
       clearTimeout(answerTimer);
       if (settled) return;
+      // Which proxy it went through: networkOutcome() names it in the message.
+      if (proxy && typeof err === 'object' && err !== null) {
+        (err as { viaProxy?: string }).viaProxy = proxy.label;
+        pool.noteRefusal(proxy, target, err);
+      }
       settled = true;
       init.signal?.removeEventListener('abort', onAbort);
       reject(err);
@@ -142,7 +188,8 @@ export async function httpRequest(url: string, pool: ConnectionPool, init: HttpR
     init.signal?.addEventListener('abort', onAbort, { once: true });
 
     // A request waiting in the pool for a free connection (behind uploads in flight) is not bounded
-    // here; a new connection is, from when it is opened until it is connected.
+    // here; a new connection is, from when it is opened until it is connected. (Through a proxy, the
+    // proxy's Agent bounds it, and hands over a socket that is connected already.)
     req.once('socket', (socket) => {
       if (!(socket as { connecting?: boolean }).connecting) return;
       connectTimer = setTimeout(() => req.destroy(new HttpError('timed out while connecting', 'MOLECULE_CONNECT_TIMEOUT')), timeoutMs);
@@ -160,6 +207,14 @@ export async function httpRequest(url: string, pool: ConnectionPool, init: HttpR
       clearTimeout(answerTimer);
       if (settled) {
         res.resume();
+        return;
+      }
+      // A 407 is always the proxy's (a server never asks for proxy credentials): plain http is
+      // forwarded by the proxy, which answers in the server's place. (A tunnel's refusal is the Agent's.)
+      if (proxy && target.protocol === 'http:' && res.statusCode === 407) {
+        res.resume();
+        if (!req.writableFinished) req.destroy();
+        fail(proxyRefusal(proxy, target, 407, res.statusMessage, false));
         return;
       }
       settled = true;

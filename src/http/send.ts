@@ -212,8 +212,23 @@ const NETWORK_MESSAGES: Record<string, string> = {
 
 /** One line for a transport error; never includes headers (they hold the credentials). */
 export function networkOutcome(err: unknown): SendOutcome {
+  const outcome = transportOutcome(err);
+  // Through a proxy (client.ts notes which, as scheme://host:port): the line says so.
+  const via = (err as { viaProxy?: unknown } | undefined)?.viaProxy;
+  if (outcome.kind === 'network' && typeof via === 'string' && !outcome.message.includes(via))
+    return { ...outcome, message: `${outcome.message} (through the proxy ${via})` };
+  return outcome;
+}
+
+// A proxy's refusal (403, 407) or an unusable proxy variable: the message is whole, and a retry cannot fix it.
+// A tunnel the proxy could not open (its 5xx) may open on a retry.
+const PROXY_CODES: Record<string, boolean> = { MOLECULE_PROXY_REFUSED: false, MOLECULE_PROXY_UNUSABLE: false, MOLECULE_PROXY_TUNNEL: true };
+
+function transportOutcome(err: unknown): SendOutcome {
   const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? e.code;
+  if (code !== undefined && Object.hasOwn(PROXY_CODES, code))
+    return { kind: 'network', code, retryable: PROXY_CODES[code] === true, message: e.message ?? 'proxy error' };
   if (code !== undefined && CERTIFICATE_CODES.has(code)) {
     return {
       kind: 'network',
