@@ -10,6 +10,7 @@
 export * from './archives.js';
 export * from './digests.js';
 export * from './gitea.js';
+export * from './kinds.js';
 export * from './pypi.js';
 export type { Registry, RegistryFile, RegistryService } from './registry.js';
 export { isFilePart, MultipartError, parseHeaderParams, parseMultipart, textFields, type FormPart, type ParsedForm } from './http/multipart.js';
