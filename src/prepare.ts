@@ -112,6 +112,7 @@ export async function prepare(settings: Settings, hooks: PrepareHooks = {}): Pro
       maxRetryDelayMs: 60_000,
       timeoutMs: e.timeout * 1000,
       responseTimeoutMs: e.responseTimeout * 1000,
+      indexTimeoutMs: e.indexTimeout * 1000,
       verify: e.verify,
       verifyAttempts: 4,
       http: { tls: settings.tls, proxyEnv: settings.env },

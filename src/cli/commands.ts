@@ -12,7 +12,7 @@ import { engineSettings, resolveSettings, SECRET_ENV, type EngineSettings, type 
 import { InvalidArtifactsError, prepare } from '../prepare.js';
 import { publish } from '../publish.js';
 import { cell, renderMarkdown, headline } from '../report/markdown.js';
-import { eventPrinter, printInspections, printTargets } from './console.js';
+import { eventPrinter, interruptedLine, printInspections, printTargets } from './console.js';
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
 import { colorWanted, createLog, type LogFormat, type Verbosity } from '../log.js';
 import { command, isActions, stepOutputs, stoppedOutputs, writeStepOutputs } from '../report/actions.js';
@@ -153,7 +153,7 @@ export async function runPublish(paths: string[], flags: PublishFlags, session: 
     }
   }
   if (interrupted) {
-    out.error(`interrupted by ${interrupted}: uploads in flight were cancelled; run the same command again to finish (files already there are skipped)`);
+    out.error(interruptedLine(interrupted, report));
     return exitCode;
   }
   if (report.exitCode === 0) out.info(line);

@@ -112,3 +112,20 @@ export function printTargets(out: Console, report: PublishReport): void {
     }
   }
 }
+
+/**
+ * The closing line of an interrupted run, naming what the run was doing: reading an index (no upload
+ * had started: nothing was sent), or uploading (the requests in flight were cancelled). The phase is
+ * read from the files' details (upload/attempt.ts writes them).
+ */
+export function interruptedLine(signal: string, report: PublishReport): string {
+  const details = report.targets.flatMap((t) => t.files.filter((f) => f.status === 'interrupted').map((f) => f.detail ?? ''));
+  const again = 'run the same command again to finish (files already there are skipped)';
+  if (details.some((d) => d === 'interrupted during upload')) return `interrupted by ${signal} during upload: uploads in flight were cancelled; ${again}`;
+  if (details.some((d) => d === 'interrupted while waiting to retry')) return `interrupted by ${signal} while waiting to retry an upload; ${again}`;
+  if (report.dryRun || details.some((d) => d.startsWith('interrupted while reading'))) {
+    const uploaded = report.targets.some((t) => t.files.some((f) => f.status === 'uploaded'));
+    return `interrupted by ${signal} while reading an index${report.dryRun || uploaded ? '' : ' (no upload had started: nothing was sent)'}; ${report.dryRun ? 'nothing is sent on a dry run' : again}`;
+  }
+  return `interrupted by ${signal}; ${again}`;
+}

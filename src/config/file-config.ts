@@ -29,6 +29,7 @@ export interface FileConfig {
   'retry-delay'?: number | undefined;
   timeout?: number | undefined;
   'response-timeout'?: number | undefined;
+  'index-timeout'?: number | undefined;
   verify?: boolean | undefined;
   targets?: TargetEntry[] | undefined;
 }

@@ -6,12 +6,12 @@
 
 export interface EngineOptionSpec {
   /** The key in Settings.engine. */
-  key: 'retries' | 'retryDelay' | 'timeout' | 'responseTimeout' | 'concurrency' | 'verify';
+  key: 'retries' | 'retryDelay' | 'timeout' | 'responseTimeout' | 'indexTimeout' | 'concurrency' | 'verify';
   /** The flag as commander declares it. */
   flag: string;
   env: string;
   /** The key in [tool.molecule-publish]. */
-  file: 'retries' | 'retry-delay' | 'timeout' | 'response-timeout' | 'concurrency' | 'verify';
+  file: 'retries' | 'retry-delay' | 'timeout' | 'response-timeout' | 'index-timeout' | 'concurrency' | 'verify';
   help: string;
   kind: 'whole' | 'number' | 'boolean';
   default: number | boolean;
@@ -59,6 +59,16 @@ export const ENGINE_OPTIONS: readonly EngineOptionSpec[] = [
     default: 600,
     min: 0.001,
     help: "longest wait for a server's answer once a file is sent (PyPI checks big files before answering)",
+  },
+  {
+    key: 'indexTimeout',
+    flag: '--index-timeout <seconds>',
+    env: 'MOLECULE_PUBLISH_INDEX_TIMEOUT',
+    file: 'index-timeout',
+    kind: 'number',
+    default: 120,
+    min: 0.001,
+    help: "longest read of one registry's index page, from asking to its last byte (a page sent too slowly is given up)",
   },
   {
     key: 'concurrency',

@@ -43,6 +43,7 @@ export const FileConfigSchema = z
     'retry-delay': z.number().min(0).optional(),
     timeout: z.number().positive().optional(),
     'response-timeout': z.number().positive().optional(),
+    'index-timeout': z.number().positive().optional(),
     verify: z.boolean().optional(),
     targets: z.array(TargetEntrySchema).min(1).optional(),
   })

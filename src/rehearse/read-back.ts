@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Artifact } from '../artifacts/artifact.js';
 import { sha256File } from '../artifacts/digests.js';
 import { normalizeName } from '../artifacts/filename.js';
-import { ConnectionPool, httpRequest, readText } from '../http/client.js';
-import { INDEX_PAGE_CAP, parseSimpleIndex } from '../http/index-reader.js';
+import { ConnectionPool, httpRequest } from '../http/client.js';
+import { readIndex } from '../http/index-reader.js';
 import type { FileResult, PublishReport } from '../outcome/model.js';
 import type { Plan } from '../prepare.js';
 import type { GiteaRegistry } from '../sandbox/gitea.js';
@@ -74,7 +74,9 @@ export async function readBack(
     const linksOf = (project: string) => {
       let page = pages.get(project);
       if (!page) {
-        page = readLinks(gitea.indexUrl, project, pool);
+        // Only the names of this release's files are kept of the page.
+        const names = new Set(artifacts.filter((a) => normalizeName(a.name) === project).map((a) => a.filename));
+        page = readLinks(gitea.indexUrl, project, names, pool);
         pages.set(project, page);
       }
       return page;
@@ -201,23 +203,18 @@ interface IndexLink {
   sha256?: string;
 }
 
-/** The project's page of the sandbox's simple index: filename -> absolute link (or why it could not be read). */
-async function readLinks(indexUrl: string, project: string, pool: ConnectionPool): Promise<Map<string, IndexLink> | string> {
-  const pageUrl = `${indexUrl}${encodeURIComponent(project)}/`;
-  try {
-    const response = await httpRequest(pageUrl, pool, { method: 'GET', headers: { accept: 'text/html' } });
-    const html = await readText(response.body, INDEX_PAGE_CAP);
-    if (response.statusCode !== 200) return `the Gitea sandbox index answered HTTP ${response.statusCode} for ${project}`;
-    const links = new Map<string, IndexLink>();
-    const origin = new URL(pageUrl).origin;
-    for (const [filename, entry] of parseSimpleIndex(html, pageUrl)) {
-      // Only links back into the sandbox are followed.
-      if (entry.url && new URL(entry.url).origin === origin) links.set(filename, entry.sha256 ? { url: entry.url, sha256: entry.sha256 } : { url: entry.url });
-    }
-    return links;
-  } catch (err) {
-    return `cannot read the Gitea sandbox index for ${project}: ${(err as Error).message}`;
+/** The project's page of the sandbox's simple index: filename -> absolute link, for the files named (or why it could not be read). */
+async function readLinks(indexUrl: string, project: string, filenames: ReadonlySet<string>, pool: ConnectionPool): Promise<Map<string, IndexLink> | string> {
+  const page = await readIndex({ indexUrl, project, uploadUrl: indexUrl, credentials: undefined, pool, want: { files: filenames } });
+  if (page.kind === 'absent') return `the Gitea sandbox index answered HTTP 404 for ${project}`;
+  if (page.kind === 'error') return `cannot read the Gitea sandbox index for ${project}: ${page.message}`;
+  const links = new Map<string, IndexLink>();
+  const origin = new URL(indexUrl).origin;
+  for (const [filename, entry] of page.files) {
+    // Only links back into the sandbox are followed.
+    if (entry.url && new URL(entry.url).origin === origin) links.set(filename, entry.sha256 ? { url: entry.url, sha256: entry.sha256 } : { url: entry.url });
   }
+  return links;
 }
 
 async function fetchSha256(url: string, pool: ConnectionPool, signal: AbortSignal | undefined): Promise<string | { error: string }> {

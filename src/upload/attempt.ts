@@ -13,6 +13,9 @@ import { DEFAULT_RESPONSE_TIMEOUT_MS, fileResult, type Context } from './context
 import { buildUploadForm } from './form.js';
 import { compare, confirmAccepted, conflictResult, lookup, referenceConflict, releaseTooOld } from './index-view.js';
 
+/** A file's detail when the run was interrupted while an index was read for it (cli/console.ts says the phase from it). */
+const INTERRUPTED_READING_INDEX = 'interrupted while reading the index';
+
 export async function publishFile(ctx: Context, artifact: Artifact): Promise<FileResult> {
   const { target, options, deps } = ctx;
   const started = deps.now();
@@ -21,11 +24,14 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   const seen = await compare(ctx, before, artifact);
   if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
   if (seen === 'different') return conflictResult(ctx, artifact, before, 0, deps.now() - started);
+  // Interrupted while the page was read: no upload had started, and the report says so.
+  if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: INTERRUPTED_READING_INDEX, ...at(0) });
   const tooOld = releaseTooOld(ctx, before, artifact);
   if (tooOld) return fileResult(artifact, 'skipped_unsupported', { detail: tooOld.reason, hint: tooOld.fix, ...at(0) });
 
   const elsewhere = await referenceConflict(ctx, artifact);
   if (elsewhere) return elsewhere;
+  if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: INTERRUPTED_READING_INDEX, ...at(0) });
 
   // The engine sends only to targets with credentials; a renewal updates these in place.
   const credentials = target.credentials;
@@ -68,6 +74,8 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
       case 'exists': {
         // Gitea answers 409 whether the stored bytes are ours or not; only the index can tell.
         const { outcome, state } = await confirmAccepted(ctx, artifact, await lookup(ctx, artifact, true));
+        if (options.signal?.aborted && state !== 'same' && state !== 'different')
+          return fileResult(artifact, 'interrupted', { detail: INTERRUPTED_READING_INDEX, ...at(attempt) });
         if (state === 'same') return fileResult(artifact, 'already_present', { detail: 'the server already had this exact file', ...at(attempt) });
         if (state === 'different') return conflictResult(ctx, artifact, outcome, attempt, deps.now() - started);
         return failed(
@@ -96,6 +104,7 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
         if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: 'interrupted while waiting to retry', ...at(attempt) });
         // The failed attempt may have landed (a 5xx after storing, a reset after the body): ask first.
         const landed = await lookup(ctx, artifact, true);
+        if (options.signal?.aborted) return fileResult(artifact, 'interrupted', { detail: INTERRUPTED_READING_INDEX, ...at(attempt) });
         const state = await compare(ctx, landed, artifact);
         if (state === 'same') return fileResult(artifact, 'uploaded', { detail: 'stored by an earlier attempt', ...at(attempt) });
         if (state === 'different') return conflictResult(ctx, artifact, landed, attempt, deps.now() - started);

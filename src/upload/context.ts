@@ -26,6 +26,8 @@ export interface EngineOptions {
    * file before it answers (uv waits up to 15 minutes), so this is apart from, and longer than, timeoutMs.
    */
   responseTimeoutMs?: number;
+  /** How long one index page's read may take, start to end (see index-reader.ts DEFAULT_INDEX_TIMEOUT_MS). */
+  indexTimeoutMs?: number;
   /** Confirm files in the index after uploading (always done for required targets). */
   verify: boolean;
   /** How long a best-effort index may lag before a file counts as missing (PyPI's CDN). */
@@ -63,6 +65,8 @@ export interface EngineDeps {
 
 export interface Context {
   target: Target;
+  /** The run's files (for this target): what an index read keeps of a page that may list millions. */
+  artifacts: readonly Artifact[];
   sendAttestations: boolean;
   references: readonly Target[];
   /** Pages of the references, per reference and project (read once each). */

@@ -75,6 +75,7 @@ export async function publishToTarget(
   const pool = poolFor(options);
   const ctx: Context = {
     target,
+    artifacts,
     sendAttestations: plan.sendAttestations,
     pool,
     options,

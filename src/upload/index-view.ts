@@ -5,10 +5,9 @@
  */
 import type { Artifact } from '../artifacts/artifact.js';
 import { sha256File } from '../artifacts/digests.js';
-import { readFileList, readIndex, type IndexLookup } from '../http/index-reader.js';
+import { readFileList, readIndex, type IndexLookup, type IndexWant } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import type { Refusal } from '../targets/target.js';
-import { parseDistFilename } from '../artifacts/filename.js';
 import { versionKey } from '../artifacts/pep440.js';
 import { fileResult, type Context } from './context.js';
 
@@ -25,7 +24,9 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
     uploadUrl: ctx.target.uploadUrl,
     credentials: ctx.target.credentials,
     pool: ctx.pool,
+    want: wanted(ctx, ctx.target.kind.indexProjectName, project, artifact),
     ...(ctx.target.kind.newFilesWithinDays !== undefined ? { json: true } : {}),
+    ...(ctx.options.indexTimeoutMs !== undefined ? { timeoutMs: ctx.options.indexTimeoutMs } : {}),
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
   ctx.index.set(project, pending);
@@ -34,8 +35,24 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
   return outcome;
 }
 
+/**
+ * What a read of a project's page keeps (a page may list millions of files): this run's files of that
+ * project, and their versions' first upload times.
+ */
+function wanted(ctx: Context, projectOf: (name: string) => string, project: string, artifact: Artifact): IndexWant {
+  const files = new Set<string>();
+  const versions = new Set<string>();
+  for (const a of [artifact, ...ctx.artifacts]) {
+    if (a !== artifact && projectOf(a.name) !== project) continue;
+    files.add(a.filename);
+    const key = versionKey(a.version);
+    if (key !== undefined) versions.add(key);
+  }
+  return { files, versions };
+}
+
 function describe(outcome: IndexLookup): string {
-  return outcome.kind === 'found' ? `${outcome.files.size} file(s) listed` : outcome.kind === 'absent' ? 'not there yet' : outcome.message;
+  return outcome.kind === 'found' ? `${outcome.listed} file(s) listed` : outcome.kind === 'absent' ? 'not there yet' : outcome.message;
 }
 
 /**
@@ -70,14 +87,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function releaseTooOld(ctx: Context, page: IndexLookup, artifact: Artifact): Refusal | undefined {
   const days = ctx.target.kind.newFilesWithinDays;
   if (days === undefined || page.kind !== 'found' || page.files.has(artifact.filename)) return undefined;
+  // The page's reader kept, for each version this run publishes, its files' earliest upload time.
   const version = versionKey(artifact.version);
-  let first: number | undefined;
-  for (const file of page.files.values()) {
-    if (file.uploadedAt === undefined) continue;
-    const parsed = parseDistFilename(file.filename);
-    if (!parsed.ok || versionKey(parsed.value.version) !== version) continue;
-    if (first === undefined || file.uploadedAt < first) first = file.uploadedAt;
-  }
+  const first = version === undefined ? undefined : page.firstUploads.get(version);
   if (first === undefined) return undefined;
   const age = ctx.deps.now() - first;
   if (age <= days * DAY_MS) return undefined;
@@ -133,6 +145,8 @@ export async function referenceConflict(ctx: Context, artifact: Artifact): Promi
         uploadUrl: reference.uploadUrl,
         credentials: reference.credentials,
         pool: ctx.pool,
+        want: wanted(ctx, reference.kind.indexProjectName, project, artifact),
+        ...(ctx.options.indexTimeoutMs !== undefined ? { timeoutMs: ctx.options.indexTimeoutMs } : {}),
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
       });
       ctx.referencePages.set(key, pending);

@@ -24,6 +24,7 @@ export async function planAgainstIndex(plan: TargetPlan, artifacts: readonly Art
   const pool = poolFor(options);
   const ctx: Context = {
     target,
+    artifacts,
     sendAttestations: false,
     pool,
     options,

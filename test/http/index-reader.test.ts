@@ -1,6 +1,7 @@
 /**
  * The simple-index reader on its own: both fragment spellings, a page parsed as its bytes stream in (an
- * anchor cut across chunks), a page far over the old 1 MiB cut with the file last, and the cap.
+ * anchor cut across chunks), a page far over the old 1 MiB cut with the file last (only the files looked
+ * for kept), and the cap. Hostile pages: index-hostile.test.ts; the tokenizer: index-tokenizer.test.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,8 +52,16 @@ describe('readIndex over HTTP', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const read = (project: string, cap?: number) =>
-    readIndex({ indexUrl: base, project, uploadUrl: base, credentials: undefined, pool, ...(cap !== undefined ? { cap } : {}) });
+  const read = (project: string, cap?: number, files: string[] = []) =>
+    readIndex({
+      indexUrl: base,
+      project,
+      uploadUrl: base,
+      credentials: undefined,
+      pool,
+      want: { files: new Set(files) },
+      ...(cap !== undefined ? { cap } : {}),
+    });
 
   it('reads a page of 12,000 files (about 2 MB) to its end: the file listed last is found with its sha256', async () => {
     const anchors = Array.from({ length: 12_000 }, (_, i) => `<a href="/files/big/0.0.${i}/big-0.0.${i}.tar.gz#sha256-${OTHER}">big-0.0.${i}.tar.gz</a><br>\n`);
@@ -60,16 +69,22 @@ describe('readIndex over HTTP', () => {
     const body = `<!DOCTYPE html><html><head><title>Links for big</title></head><body><h1>Links for big</h1>${anchors.join('')}</body></html>`;
     expect(body.length).toBeGreaterThan(1024 * 1024);
     pages.set('/simple/big/', { body, chunk: 4093 });
-    const lookup = await read('big');
+    const lookup = await read('big', undefined, ['big-1.0.tar.gz', 'big-0.0.7.tar.gz', 'big-2.0.tar.gz']);
     expect(lookup.kind).toBe('found');
     if (lookup.kind !== 'found') return;
-    expect(lookup.files.size).toBe(12_001);
-    expect(lookup.files.get('big-1.0.tar.gz')?.sha256).toBe(HEX);
+    // Every link counted, only the files looked for kept.
+    expect(lookup.listed).toBe(12_001);
+    expect([...lookup.files.keys()].sort()).toEqual(['big-0.0.7.tar.gz', 'big-1.0.tar.gz']);
+    expect(lookup.files.get('big-1.0.tar.gz')).toEqual({
+      filename: 'big-1.0.tar.gz',
+      sha256: HEX,
+      url: `${base.replace('/simple/', '')}/files/big/1.0/big-1.0.tar.gz`,
+    });
   });
 
   it('keeps names whole when a chunk cuts a multi-byte character', async () => {
     pages.set('/simple/uni/', { body: `<a href="/f/caf%C3%A9-1.0.tar.gz#sha256=${HEX}">café-1.0.tar.gz</a>`, chunk: 29 });
-    const lookup = await read('uni');
+    const lookup = await read('uni', undefined, ['café-1.0.tar.gz']);
     expect(lookup.kind === 'found' && lookup.files.get('café-1.0.tar.gz')?.sha256).toBe(HEX);
   });
 
