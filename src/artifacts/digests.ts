@@ -12,7 +12,12 @@ import { open } from 'node:fs/promises';
 const CHUNK = 512 * 1024;
 
 export async function sha256File(path: string): Promise<string> {
-  const sha256 = createHash('sha256');
+  return hashFile(path, 'sha256');
+}
+
+/** A file's digest with another algorithm (md5, where a registry's index lists only that). */
+export async function hashFile(path: string, algorithm: 'sha256' | 'md5'): Promise<string> {
+  const sha256 = createHash(algorithm);
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafeSlow(CHUNK);

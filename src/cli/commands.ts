@@ -79,6 +79,7 @@ function requestFrom(paths: string[], flags: PublishFlags, io: CliIo): PublishRe
     pypiIndexUrl: flags.pypiIndexUrl,
     pyproject: flags.pyproject,
     repository: flags.repository,
+    repositoryKind: flags.repositoryKind,
     configFile: flags.configFile,
     only: flags.only,
     cert: flags.cert,

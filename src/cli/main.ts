@@ -11,6 +11,7 @@ import { ENV } from '../config/env.js';
 import { GITEA_PROFILES } from '../sandbox/profiles.js';
 import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineOptionSpec } from '../config/options.js';
 import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
+import { TARGET_KIND_NAMES } from '../targets/kind-names.js';
 
 export type { CliIo } from './types.js';
 
@@ -96,6 +97,11 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
     .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')
     .option('--config-file <file>', 'the .pypirc to read for --repository (default ~/.pypirc)')
+    .addOption(
+      new Option('--repository-kind <kind>', "which registry --repository's section is, where its URL does not tell (e.g. devpi, pypiserver)").choices([
+        ...TARGET_KIND_NAMES,
+      ]),
+    )
     .addHelpText('after', EXIT_CODES_HELP);
   for (const spec of ENGINE_OPTIONS) publish.addOption(engineOption(spec));
   publish.action(async (paths: string[], flags: PublishFlags, command: Command) => {

@@ -40,6 +40,7 @@ export interface PublishFlags
       | 'attestations'
       | 'only'
       | 'repository'
+      | 'repositoryKind'
       | 'configFile'
     >,
     Partial<EngineSettings> {

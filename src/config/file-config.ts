@@ -4,12 +4,14 @@
  * not need zod, which the package bundles instead of depending on; the schema file checks at compile
  * time that the two agree.
  */
+import type { TargetKindName } from '../targets/kind-names.js';
+
 export interface TargetEntry {
   name: string;
-  kind?: 'gitea' | 'pypi' | undefined;
+  kind?: TargetKindName | undefined;
   'upload-url': string;
   'index-url'?: string | undefined;
-  /** A literal user name (e.g. "__token__")... */
+  /** A literal user name (e.g. "__token__"; "" for an Artifactory token: set, and empty)... */
   username?: string | undefined;
   /** ...or the name of the variable holding it. */
   'username-env'?: string | undefined;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { TARGET_KIND_NAMES, type TargetKindName } from '../targets/kind-names.js';
 import { UsageError } from '../errors.js';
 
 export type IniSections = Map<string, Map<string, string>>;
@@ -53,6 +54,10 @@ export interface PypircRepository {
   url: string;
   username?: string;
   password?: string;
+  /** Not twine's: `kind = devpi` (or --repository-kind) says which registry it is, where its URL does not tell. */
+  kind?: TargetKindName;
+  /** Not twine's: the simple index, where it cannot be derived from the upload URL. */
+  indexUrl?: string;
   caCert?: string;
   clientCert?: string;
   /** For messages: which file and section. */
@@ -87,6 +92,15 @@ export async function readPypircRepository(name: string, file: string, explicitF
   const password = get('password');
   if (username !== undefined) repo.username = username;
   if (password !== undefined) repo.password = password;
+  const kind = section?.get('kind');
+  if (kind !== undefined) {
+    if (!(TARGET_KIND_NAMES as readonly string[]).includes(kind)) {
+      throw new UsageError(`${repo.source}: kind '${kind}' is not one of ${TARGET_KIND_NAMES.join(', ')}`, { code: 'config' });
+    }
+    repo.kind = kind as TargetKindName;
+  }
+  const indexUrl = section?.get('index_url') ?? section?.get('index-url');
+  if (indexUrl) repo.indexUrl = indexUrl;
   const ca = section?.get('ca_cert');
   const client = section?.get('client_cert');
   if (ca) repo.caCert = ca;

@@ -1,6 +1,7 @@
 /** The schema of the `[tool.molecule-publish]` table (kept apart so zod loads only when a table exists). */
 import { z } from 'zod';
 import type { FileConfig, TargetEntry } from './file-config.js';
+import { TARGET_KIND_NAMES } from '../targets/kind-names.js';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable');
 const url = z.string().refine((v) => {
@@ -15,10 +16,10 @@ const url = z.string().refine((v) => {
 export const TargetEntrySchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'),
-    kind: z.enum(['gitea', 'pypi']).optional(),
+    kind: z.enum(TARGET_KIND_NAMES).optional(),
     'upload-url': url,
     'index-url': url.optional(),
-    /** A literal user name (e.g. "__token__")... */
+    /** A literal user name (e.g. "__token__"; "" for an Artifactory token)... */
     username: z.string().optional(),
     /** ...or the name of the variable holding it. */
     'username-env': envName.optional(),

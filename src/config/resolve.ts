@@ -5,7 +5,8 @@
 import { UsageError } from '../errors.js';
 import { giteaKind } from '../targets/gitea.js';
 import { pypiKind } from '../targets/pypi.js';
-import type { Target } from '../targets/target.js';
+import type { Target, TargetKind } from '../targets/target.js';
+import { recogniseRegistry, REGISTRY_SPECS, registryKind, type TargetKindName } from '../targets/registries.js';
 import { oidcAvailable } from '../targets/trusted-publishing.js';
 import type { FileConfig, TargetEntry } from './pyproject.js';
 import type { PypircRepository } from './pypirc.js';
@@ -82,11 +83,14 @@ function trimCredentials(env: NodeJS.ProcessEnv, names: readonly string[]): { en
   return { env: clean, notes };
 }
 
-/** An upload URL that is a simple index (what pip reads) would answer uploads with 404 or 405. */
+/**
+ * An upload URL that is a simple index (what pip reads) would answer uploads with 404 or 405, or, at
+ * devpi's `+simple/`, with 200 and nothing stored (devpi#1097; 404 from devpi-server 6.17).
+ */
 function refuseIndexAsUpload(url: string, source: string): void {
-  if (/\/simple\/?$/.test(new URL(url).pathname)) {
+  if (/\/\+?simple(\/[^/]*)?\/?$/.test(new URL(url).pathname)) {
     throw new UsageError(
-      `${source}: ${sanitizeUrl(url)} is a simple index (what pip reads), not an upload URL: Gitea's is https://HOST/api/packages/OWNER/pypi, PyPI's https://upload.pypi.org/legacy/`,
+      `${source}: ${sanitizeUrl(url)} is a simple index (what pip reads), not an upload URL: Gitea's is https://HOST/api/packages/OWNER/pypi, PyPI's https://upload.pypi.org/legacy/, devpi's https://HOST/USER/INDEX/`,
       { code: 'config' },
     );
   }
@@ -110,13 +114,31 @@ function parseUrl(value: string, what: string, source: string): string {
   return valid;
 }
 
-/** Which server's rules and answers apply: Gitea's package API has a recognisable path. */
-export function kindForUrl(uploadUrl: string): 'gitea' | 'pypi' {
+/**
+ * Which server's rules and answers apply, from the upload URL: Gitea's package API, PyPI (its hosts,
+ * or a Warehouse's /legacy/), a registry recognised by its URL shape (targets/registries.ts), else a
+ * generic registry. `kind = "…"` (or --repository-kind) overrides the guess.
+ */
+export function kindForUrl(uploadUrl: string): TargetKindName {
+  let url: URL;
   try {
-    return /\/api\/packages\/[^/]+\/pypi\/?$/.test(new URL(uploadUrl).pathname) ? 'gitea' : 'pypi';
+    url = new URL(uploadUrl);
   } catch {
-    return 'pypi';
+    return 'generic';
   }
+  if (/\/api\/packages\/[^/]+\/pypi\/?$/.test(url.pathname)) return 'gitea';
+  if (url.hostname === 'upload.pypi.org' || url.hostname === 'test.pypi.org' || /\/legacy\/?$/.test(url.pathname)) return 'pypi';
+  return recogniseRegistry(uploadUrl) ?? 'generic';
+}
+
+function targetKind(name: TargetKindName): TargetKind {
+  return name === 'gitea' ? giteaKind : name === 'pypi' ? pypiKind : registryKind(name);
+}
+
+/** The user name a kind takes with a token when none is configured (twine 6: __token__ for PyPI). */
+function defaultUser(name: TargetKindName): string | undefined {
+  if (name === 'pypi') return '__token__';
+  return name === 'gitea' ? undefined : REGISTRY_SPECS[name].tokenUser;
 }
 
 function whereOf(uploadUrl: string): string {
@@ -125,8 +147,18 @@ function whereOf(uploadUrl: string): string {
   return owner ? `${url.host} (${owner})` : url.host;
 }
 
-function indexFor(kind: 'gitea' | 'pypi', uploadUrl: string): string {
-  return kind === 'gitea' ? `${withoutTrailingSlash(uploadUrl)}/simple/` : defaultPypiIndexUrl(uploadUrl);
+/** The simple index of a target, from its upload URL; a URL whose index cannot be derived asks for index-url. */
+function indexFor(kind: TargetKindName, uploadUrl: string, source: string): string {
+  if (kind === 'gitea') return `${withoutTrailingSlash(uploadUrl)}/simple/`;
+  if (kind === 'pypi') return defaultPypiIndexUrl(uploadUrl);
+  const derived = REGISTRY_SPECS[kind].indexFor(uploadUrl);
+  if (derived === undefined) {
+    throw new UsageError(
+      `${source}: the ${REGISTRY_SPECS[kind].label} index cannot be derived from ${sanitizeUrl(uploadUrl)}: give its simple index as index-url`,
+      { code: 'config' },
+    );
+  }
+  return derived;
 }
 
 export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, options: ResolveOptions): ResolvedTargets {
@@ -281,21 +313,22 @@ function placeholder(): Target {
 
 function fromEntry(entry: TargetEntry, env: NodeJS.ProcessEnv, source: string): Candidate {
   const kind = entry.kind ?? kindForUrl(entry['upload-url']);
-  const username = entry.username ?? (entry['username-env'] ? env[entry['username-env']] : kind === 'pypi' ? '__token__' : undefined);
+  // An empty user name is a value (Artifactory's tokens), not "not set".
+  const username = entry.username ?? (entry['username-env'] ? env[entry['username-env']] : defaultUser(kind));
   const password = env[entry['password-env']];
   const names = [entry['username-env'], entry['password-env']].filter(Boolean).join(' and ');
   const problems: string[] = [];
-  if (!username || !password) problems.push(`${entry.name}: credentials missing: set ${names} (target '${entry.name}' in ${source})`);
+  if (username === undefined || !password) problems.push(`${entry.name}: credentials missing: set ${names} (target '${entry.name}' in ${source})`);
   return {
     target: {
       id: entry.name,
       // "gitea" and "pypi" read as the defaults do; other targets are shown by their own name.
       ...(entry.name === 'gitea' || entry.name === 'pypi' ? {} : { label: entry.name }),
-      kind: kind === 'gitea' ? giteaKind : pypiKind,
+      kind: targetKind(kind),
       policy: entry.policy,
       uploadUrl: entry['upload-url'],
-      indexUrl: withTrailingSlash(entry['index-url'] ?? indexFor(kind, entry['upload-url'])),
-      credentials: username && password ? { username, password, source: names } : undefined,
+      indexUrl: withTrailingSlash(entry['index-url'] ?? indexFor(kind, entry['upload-url'], `target '${entry.name}' in ${source}`)),
+      credentials: username !== undefined && password ? { username, password, source: names } : undefined,
       credentialNames: names,
       where: whereOf(entry['upload-url']),
     },
@@ -307,11 +340,12 @@ function fromEntry(entry: TargetEntry, env: NodeJS.ProcessEnv, source: string): 
 function fromPypirc(repo: PypircRepository, env: NodeJS.ProcessEnv): Candidate {
   const urlValue = env.TWINE_REPOSITORY_URL || repo.url;
   const uploadUrl = parseUrl(urlValue, 'the repository URL', env.TWINE_REPOSITORY_URL ? 'TWINE_REPOSITORY_URL' : repo.source);
-  const kind = kindForUrl(uploadUrl);
+  const kind = repo.kind ?? kindForUrl(uploadUrl);
   const fromEnvUser = env.TWINE_USERNAME;
   const fromEnvPassword = env.TWINE_PASSWORD;
-  // twine 6+: the user name defaults to __token__ for PyPI and TestPyPI.
-  const username = fromEnvUser || repo.username || (kind === 'pypi' ? '__token__' : undefined);
+  // twine 6+: the user name defaults to __token__ for PyPI and TestPyPI. `username =` (empty) in the
+  // section is a value: what an Artifactory token takes.
+  const username = fromEnvUser || (repo.username ?? defaultUser(kind));
   const password = fromEnvPassword || repo.password;
   const source = [fromEnvUser ? 'TWINE_USERNAME' : undefined, fromEnvPassword ? 'TWINE_PASSWORD' : repo.password ? repo.source : undefined]
     .filter(Boolean)
@@ -320,15 +354,16 @@ function fromPypirc(repo: PypircRepository, env: NodeJS.ProcessEnv): Candidate {
     target: {
       id: repo.name,
       label: repo.name,
-      kind: kind === 'gitea' ? giteaKind : pypiKind,
+      kind: targetKind(kind),
       policy: 'required',
       uploadUrl,
-      indexUrl: withTrailingSlash(indexFor(kind, uploadUrl)),
-      credentials: username && password ? { username, password, source: source || repo.source } : undefined,
+      indexUrl: withTrailingSlash(repo.indexUrl ?? indexFor(kind, uploadUrl, repo.source)),
+      credentials: username !== undefined && password ? { username, password, source: source || repo.source } : undefined,
       credentialNames: `TWINE_USERNAME/TWINE_PASSWORD or the username/password of ${repo.source}`,
       where: whereOf(uploadUrl),
     },
-    problems: username && password ? [] : [`credentials missing for ${repo.source}: set its username and password, or TWINE_USERNAME and TWINE_PASSWORD`],
+    problems:
+      username !== undefined && password ? [] : [`credentials missing for ${repo.source}: set its username and password, or TWINE_USERNAME and TWINE_PASSWORD`],
   };
 }
 

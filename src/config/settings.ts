@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { TlsOptions } from '../http/client.js';
 import { proxySecrets } from '../http/proxy.js';
 import type { Target } from '../targets/target.js';
+import type { TargetKindName } from '../targets/kind-names.js';
 import { sanitizeUrl } from '../util/url.js';
 import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineSettings } from './options.js';
 import { loadPyprojectConfig, type FileConfig } from './pyproject.js';
@@ -39,6 +40,8 @@ export interface PublishRequest {
   pyproject?: string | false;
   /** A .pypirc section alone, as `twine upload -r NAME` (default $TWINE_REPOSITORY). */
   repository?: string;
+  /** Which registry that section is, where its URL does not tell (devpi, pypiserver, …). */
+  repositoryKind?: TargetKindName;
   configFile?: string;
   /** This target alone, as a required one. */
   only?: string;
@@ -87,13 +90,14 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
   const file = request.pyproject === false ? { config: {}, source: 'no file' } : await loadPyprojectConfig(cwd, request.pyproject);
   const engine = engineSettings(request.engine ?? {}, env, file.config);
   const repositoryName = request.repository ?? (env.TWINE_REPOSITORY || undefined);
-  const repository = repositoryName
+  const section = repositoryName
     ? await readPypircRepository(
         repositoryName,
         request.configFile ? resolve(cwd, request.configFile) : defaultPypircPath(env),
         request.configFile !== undefined,
       )
     : undefined;
+  const repository = section && request.repositoryKind ? { ...section, kind: request.repositoryKind } : section;
 
   const secrets = new Set<string>();
   // As given and trimmed (what is sent, see resolveTargets): a CI log masks exact strings.

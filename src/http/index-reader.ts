@@ -35,6 +35,8 @@ export const INDEX_TOKEN_CAP = 64 * 1024;
 export interface IndexedFile {
   filename: string;
   sha256?: string;
+  /** `#md5=HEX`, where the page gives no sha256 (Nexus 3.30's pages, Artifactory's per users' reports). */
+  md5?: string;
   /** The link, absolute (resolved against the page's URL), without its fragment. */
   url?: string;
   /** When the file was uploaded (ms since the epoch): PEP 700's `upload-time`, on PEP 691 JSON pages only. */
@@ -69,6 +71,8 @@ export interface IndexWant {
 // PEP 503 writes `#sha256=HEX`. Gitea up to 1.21 wrote `#sha256-HEX` (templates/api/packages/pypi/
 // simple.tmpl, fixed by go-gitea/gitea#30594 in 1.22.0): both name the same digest.
 const SHA256_FRAGMENT = /(?:^|&)sha256[=-]([0-9a-fA-F]{64})(?:&|$)/;
+// nexus-public release-3.30.1-01 PyPiHostedFacet#buildPyPiLink: `#md5=HEX` only.
+const MD5_FRAGMENT = /(?:^|&)md5=([0-9a-fA-F]{32})(?:&|$)/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** What a page lists, as it is read: the wanted files kept, every file counted. */
@@ -95,6 +99,10 @@ class PageFiles {
     const entry: IndexedFile = { filename };
     const sha256 = hash === -1 ? undefined : SHA256_FRAGMENT.exec(href.slice(hash + 1))?.[1]?.toLowerCase();
     if (sha256) entry.sha256 = sha256;
+    else if (hash !== -1) {
+      const md5 = MD5_FRAGMENT.exec(href.slice(hash + 1))?.[1]?.toLowerCase();
+      if (md5) entry.md5 = md5;
+    }
     const url = this.resolve(path);
     if (url) entry.url = url;
     this.files.set(filename, entry);

@@ -156,6 +156,8 @@ export async function sendUpload(req: UploadRequest): Promise<UploadResult> {
       ...(req.responseTimeoutMs !== undefined ? { responseTimeoutMs: req.responseTimeoutMs } : {}),
     });
     const answer: ServerAnswer = { status: response.statusCode, headers: response.headers, body: await readText(response.body, MAX_ANSWER_BYTES) };
+    // devpi and Nexus say why in the reason phrase ("409 x.whl already exists in non-volatile index").
+    if (response.body.statusMessage) answer.reason = response.body.statusMessage;
     // An answer that came before the whole body was sent leaves the connection unusable.
     if (!response.request.writableFinished) response.request.destroy();
     return computed === undefined ? { outcome: { kind: 'answer', answer } } : { outcome: { kind: 'answer', answer }, sha256: computed };

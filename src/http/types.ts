@@ -14,4 +14,6 @@ export interface ServerAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The reason phrase, where the server puts its message there (devpi, Nexus). */
+  reason?: string;
 }

@@ -61,6 +61,9 @@ export const giteaKind: TargetKind = {
 
   warnings: () => [],
 
+  // Gitea answers 401 to any request with wrong credentials, its simple index included (#25701, 1.20).
+  authHint: (source) => `check ${source}: the user name, and that the token exists and has not expired`,
+
   readAnswer(answer: ServerAnswer, context): Verdict {
     const { status } = answer;
     const body = oneLine(answer.body);

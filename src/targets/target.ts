@@ -52,6 +52,15 @@ export interface TargetKind {
    * upload times (PEP 700) tell each release's age.
    */
   readonly newFilesWithinDays?: number;
+  /**
+   * Confirm every file in the index after uploading, whatever the policy: a 2xx from this server does
+   * not prove it stored the file (devpi's +simple/, Artifactory's mistyped repository answer 200/204).
+   */
+  readonly alwaysVerify?: boolean;
+  /** What to check when the server (or its index) refuses the credentials. */
+  authHint?(credentialSource: string): string;
+  /** Its index answers a project it has not got with a redirect elsewhere (pypi.org): "not here", never followed. */
+  readonly redirectMeansAbsent?: boolean;
   /** Why this server would refuse a file, for each file it would refuse (checked before any request). */
   refusals(artifacts: readonly Artifact[]): Map<string, Refusal>;
   /** Soft warnings for a file (e.g. PyPI's default 100 MiB limit, which a project can have raised). */

@@ -21,6 +21,16 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   const started = deps.now();
   const at = (attempts: number) => ({ attempts, durationMs: deps.now() - started });
   const before = await lookup(ctx, artifact, false);
+  // An index that refuses the credentials is a failure of the target, never "not there yet": an
+  // upload now could replace what it would have shown (uv#16073: Artifactory overwrote a release).
+  if (before.kind === 'error' && (before.status === 401 || before.status === 403)) {
+    return fileResult(artifact, failedHttp(before.status), {
+      detail: `${target.label ?? target.kind.label} rejected the credentials (${before.message}): nothing was sent`,
+      hint: target.kind.authHint?.(target.credentials?.source ?? target.credentialNames) ?? `check ${target.credentialNames}`,
+      httpStatus: before.status,
+      ...at(0),
+    });
+  }
   const seen = await compare(ctx, before, artifact);
   if (seen === 'same') return fileResult(artifact, 'already_present', { detail: 'identical file already in the index', ...at(0) });
   if (seen === 'different') return conflictResult(ctx, artifact, before, 0, deps.now() - started);

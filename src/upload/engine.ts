@@ -135,7 +135,7 @@ export async function publishToTarget(
       );
     }
     // Each package's page is checked as soon as its files are done, while other packages still upload.
-    const verifying = target.policy === 'required' || options.verify;
+    const verifying = target.policy === 'required' || options.verify || target.kind.alwaysVerify === true;
     const confirmed: FileResult[] = [];
     const afterPackage = async (files: readonly Artifact[]) => {
       if (verifying && !stopped && !options.signal?.aborted) confirmed.push(...(await verifyListed(ctx, files, results)));

@@ -4,7 +4,7 @@
  * page that cannot confirm it is backed by the server's own file list (Gitea's management API).
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { sha256File } from '../artifacts/digests.js';
+import { hashFile, sha256File } from '../artifacts/digests.js';
 import { readFileList, readIndex, type IndexLookup, type IndexWant } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
 import type { Refusal } from '../targets/target.js';
@@ -29,8 +29,15 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
     ...(ctx.options.indexTimeoutMs !== undefined ? { timeoutMs: ctx.options.indexTimeoutMs } : {}),
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
-  ctx.index.set(project, pending);
-  const outcome = await pending;
+  // A registry whose index sends a project it has not got to pypi.org (pypiserver's fallback, GitLab's
+  // forwarding) says "not here": the redirect is never followed (pypi.org may hold other bytes).
+  const read = ctx.target.kind.redirectMeansAbsent
+    ? pending.then(
+        (page): IndexLookup => (page.kind === 'error' && page.status !== undefined && page.status >= 300 && page.status < 400 ? { kind: 'absent' } : page),
+      )
+    : pending;
+  ctx.index.set(project, read);
+  const outcome = await read;
   ctx.deps.emit({ type: 'index', target: ctx.target.id, project, outcome: describe(outcome) });
   return outcome;
 }
@@ -64,8 +71,10 @@ export async function compare(ctx: Context, outcome: IndexLookup, artifact: Arti
   if (outcome.kind === 'absent') return 'absent';
   const entry = outcome.files.get(artifact.filename);
   if (!entry) return 'absent';
-  if (!entry.sha256) return 'no-hash';
-  return entry.sha256 === (await digestOf(ctx, artifact)) ? 'same' : 'different';
+  if (entry.sha256) return entry.sha256 === (await digestOf(ctx, artifact)) ? 'same' : 'different';
+  // An index that lists only md5 (Nexus 3.30): weaker, but other bytes still show as other bytes.
+  if (entry.md5) return entry.md5 === (await hashFile(artifact.path, 'md5')) ? 'same' : 'different';
+  return 'no-hash';
 }
 
 /** The file's sha256: known from inspection (a dry run) or this run, else hashed now, once. */

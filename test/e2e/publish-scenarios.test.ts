@@ -210,7 +210,8 @@ describe('publishing', () => {
     expect(r.details.Gitea).toContain('check MOLECULE_PYPI_GITEA_PUBLISHER_USER and MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN');
     expect(r.stderr + r.stdout).not.toContain('wrong-token');
     expect(pypi.requests).toHaveLength(0);
-    expect(gitea.uploads()).toHaveLength(1);
+    // Gitea's index answered the pre-check with 401 already: no upload is sent at all.
+    expect(gitea.uploads()).toHaveLength(0);
   });
 
   it('8b. Gitea 401 for missing package permission: exit 1 with the scope-and-ownership hint', async () => {
