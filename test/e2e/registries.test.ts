@@ -16,6 +16,7 @@ import {
   REGISTRY_KINDS,
   startGiteaRegistry,
   startKindRegistry,
+  startPypiRegistry,
   type KindRegistry,
   type RegistryKindName,
 } from '../helpers/registries/index.js';
@@ -140,5 +141,57 @@ describe('traps of particular registries', () => {
     expect(r.stderr).not.toMatch(/could not read its index/);
     expect(r.stderr).toMatch(/would_upload\s+kind_demo-1\.0-py3-none-any\.whl/);
     expect(reg.requests.some((q) => q.method === 'GET' && /\/simple\/kind-demo\/$/.test(q.path))).toBe(true);
+  });
+});
+
+describe('three targets: Gitea required, Artifactory required, PyPI best-effort', () => {
+  it('publishes, re-runs with nothing sent, and reports each target', async ({ onTestFinished }) => {
+    const gitea = await started(onTestFinished, startGiteaRegistry());
+    const artifactory = await started(onTestFinished, startKindRegistry('artifactory'));
+    const pypi = await started(onTestFinished, startPypiRegistry());
+    const dir = mkdtempSync(join(tmpdir(), 'molecule-three-'));
+    const conf = join(dir, 'pyproject.toml');
+    writeFileSync(
+      conf,
+      [
+        '[[tool.molecule-publish.targets]]',
+        'name = "gitea"',
+        `upload-url = "${gitea.url}/api/packages/${gitea.owner}/pypi"`,
+        'username-env = "MOLECULE_PYPI_GITEA_PUBLISHER_USER"',
+        'password-env = "MOLECULE_PYPI_GITEA_PUBLISHER_TOKEN"',
+        'policy = "required"',
+        '',
+        '[[tool.molecule-publish.targets]]',
+        'name = "artifactory"',
+        `upload-url = "${artifactory.uploadUrl}"`,
+        'username = ""',
+        'password-env = "ARTIFACTORY_TOKEN"',
+        'policy = "required"',
+        '',
+        '[[tool.molecule-publish.targets]]',
+        'name = "pypi"',
+        `upload-url = "${pypi.uploadUrl}"`,
+        `index-url = "${pypi.indexUrl}"`,
+        'password-env = "PYPI_TOKEN"',
+        'policy = "best-effort"',
+        '',
+      ].join('\n'),
+    );
+    const env = giteaEnv({ ARTIFACTORY_TOKEN: artifactory.credentials.password, PYPI_TOKEN: 'pypi-test-token' });
+    const files = release();
+    const first = await runMain(['--pyproject', conf, files], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(parseSummary(first.stdout).targets).toEqual({ Gitea: 'success', artifactory: 'success', PyPI: 'success' });
+    const sent = [gitea.uploads().length, artifactory.uploads().length, pypi.uploads().length];
+    expect(sent).toEqual([2, 2, 2]);
+    const again = await runMain(['--pyproject', conf, files], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(parseSummary(again.stdout).targets).toEqual({ Gitea: 'success', artifactory: 'success', PyPI: 'success' });
+    expect([gitea.uploads().length, artifactory.uploads().length, pypi.uploads().length]).toEqual(sent);
+    expect(parseSummary(again.stdout).files['kind_demo-1.0.tar.gz']).toEqual({
+      Gitea: 'already_present',
+      artifactory: 'already_present',
+      PyPI: 'already_present',
+    });
   });
 });
