@@ -178,7 +178,12 @@ async function runRehearsal(paths: string[], flags: PublishFlags, session: Sessi
   const progress = await progressFor(io, session, global, state.json);
   const report = await rehearse(
     { paths, cwd: io.cwd, attestations: flags.attestations === true },
-    { concurrency: engine.concurrency, ...(flags.rehearseGitea ? { giteaProfile: flags.rehearseGitea } : {}), ...(io.signal ? { signal: io.signal } : {}) },
+    {
+      concurrency: engine.concurrency,
+      ...(flags.rehearseGitea ? { giteaProfile: flags.rehearseGitea } : {}),
+      ...(flags.rehearseRegistry ? { registryKind: flags.rehearseRegistry } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    },
     {
       emit: eventPrinter(out, progress),
       note: (line) => out.info(`rehearsal: ${line}`),

@@ -11,7 +11,7 @@ import { ENV } from '../config/env.js';
 import { GITEA_PROFILES } from '../sandbox/profiles.js';
 import { ENGINE_OPTIONS, optionRule, parseOptionNumber, type EngineOptionSpec } from '../config/options.js';
 import type { GlobalFlags, PublishFlags, RunState, CliIo } from './types.js';
-import { TARGET_KIND_NAMES } from '../targets/kind-names.js';
+import { REGISTRY_KIND_NAMES, TARGET_KIND_NAMES } from '../targets/kind-names.js';
 
 export type { CliIo } from './types.js';
 
@@ -76,6 +76,12 @@ export function buildProgram(io: CliIo, state: RunState): Command {
       )
         .choices(GITEA_PROFILES)
         .default('1.22'),
+    )
+    .addOption(
+      new Option(
+        '--rehearse-registry <kind>',
+        "with --rehearse: also publish to a local double of this registry, as a third required target (its answers from the server's source or documentation)",
+      ).choices(REGISTRY_KIND_NAMES.filter((k) => k !== 'generic')),
     )
     .option('--gitea-url <url>', `Gitea base URL, e.g. https://git.example.com (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
     .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)

@@ -1,4 +1,5 @@
 /** Types shared by the light command-line shell (main.ts) and the commands it loads on demand. */
+import type { RegistryKindName } from '../targets/kind-names.js';
 import type { LogFormat, LogLines } from '../log.js';
 import type { EngineSettings } from '../config/options.js';
 import type { PublishRequest } from '../config/settings.js';
@@ -49,6 +50,7 @@ export interface PublishFlags
   /** false with --no-trusted-publishing (commander's default is true: the environment decides then). */
   trustedPublishing?: boolean;
   rehearseGitea?: GiteaProfile;
+  rehearseRegistry?: Exclude<RegistryKindName, 'generic'>;
   summary?: string;
   json?: boolean;
   rehearse?: boolean;

@@ -5,7 +5,7 @@
  * leaves the machine and no real credential is read. Like `publish`, it prints nothing and returns values.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../config/resolve.js';
@@ -14,6 +14,7 @@ import type { PublishReport } from '../outcome/model.js';
 import { prepare, type Plan } from '../prepare.js';
 import { publish } from '../publish.js';
 import { giteaProfileLabel, startGiteaRegistry, type GiteaProfile } from '../sandbox/gitea.js';
+import { startKindRegistry, type RegistryKindName as SandboxKindName } from '../sandbox/kinds.js';
 import { startPypiRegistry } from '../sandbox/pypi.js';
 import type { EngineDeps } from '../upload/engine.js';
 import { readBack, type Rehearsal } from './read-back.js';
@@ -41,6 +42,11 @@ export interface RehearseOptions {
   tmpDir?: string;
   /** Which Gitea the sandbox behaves as (default the current, ≥1.22): rehearse against the version you run. */
   giteaProfile?: GiteaProfile;
+  /**
+   * Also rehearse against the double of another registry (GitLab, Artifactory, …): a third target,
+   * required, between Gitea and PyPI, as a release to the company's registry would be configured.
+   */
+  registryKind?: SandboxKindName;
   signal?: AbortSignal;
 }
 
@@ -80,10 +86,18 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
       () => pypi.close(),
     );
     note(`the Gitea sandbox behaves as ${giteaProfileLabel(gitea.profile)}`);
+    const company = options.registryKind ? await startKindRegistry(options.registryKind) : undefined;
+    if (company) {
+      cleanup.push(() => company.close());
+      note(`a ${company.kind} sandbox at ${company.uploadUrl} is a third target (required)`);
+    }
+    const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'molecule-rehearse-'));
+    cleanup.push(() => rm(work, { recursive: true, force: true, maxRetries: 3 }));
 
     // The same pipeline as a publish (settings, plan, publish), with the sandboxes as its targets and
     // throwaway credentials in an environment of its own: the user's are never read.
     const env: NodeJS.ProcessEnv = { [ENV.giteaUser]: giteaUser, [ENV.giteaToken]: giteaToken, [ENV.pypiToken]: pypiToken };
+    if (company) env[COMPANY_TOKEN_ENV] = company.credentials.password;
     const settings = await resolveSettings({
       paths: request.paths,
       ...(request.cwd !== undefined ? { cwd: request.cwd } : {}),
@@ -92,8 +106,9 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
       giteaOwner: gitea.owner,
       pypiUrl: pypi.uploadUrl,
       pypiIndexUrl: pypi.indexUrl,
-      // No pyproject.toml of the user's: its targets would point elsewhere.
-      pyproject: false,
+      // No pyproject.toml of the user's: its targets would point elsewhere. With a third registry, the
+      // three sandboxes are written as targets of a file of the rehearsal's own.
+      pyproject: company ? await writeTargets(work, gitea, company, pypi) : false,
       attestations: request.attestations === true,
       engine: {
         concurrency: options.concurrency ?? 4,
@@ -106,7 +121,9 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
     });
     // Belt and braces: a rehearsal sends to its sandboxes and nowhere else.
     for (const t of settings.targets) {
-      if (![gitea.url, pypi.url].some((origin) => t.uploadUrl.startsWith(`${origin}/`) && t.indexUrl.startsWith(`${origin}/`))) {
+      if (
+        ![gitea.url, pypi.url, ...(company ? [company.url] : [])].some((origin) => t.uploadUrl.startsWith(`${origin}/`) && t.indexUrl.startsWith(`${origin}/`))
+      ) {
         throw new Error(`rehearsal: target ${t.id} does not point at a sandbox registry`);
       }
     }
@@ -114,14 +131,46 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
     onPlan(plan);
     const report = await publish({ ...plan, engine: { ...plan.engine, maxRetryDelayMs: 1_000, verifyAttempts: 1 } }, engineDeps);
 
-    const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'molecule-rehearse-'));
-    cleanup.push(() => rm(work, { recursive: true, force: true, maxRetries: 3 }));
     const rehearsal = await readBack(plan, report, gitea, work, options, note);
     return { ...report, rehearsal };
   } finally {
     // Always, and in reverse: temporary folders, then the registries.
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   }
+}
+
+const COMPANY_TOKEN_ENV = 'MOLECULE_REHEARSAL_REGISTRY_TOKEN';
+
+/** The three sandboxes as targets of a pyproject.toml of the rehearsal's own (Gitea and the registry required, PyPI best-effort). */
+async function writeTargets(
+  work: string,
+  gitea: { url: string; owner: string },
+  company: { kind: string; uploadUrl: string; credentials: { username: string } },
+  pypi: { uploadUrl: string; indexUrl: string },
+): Promise<string> {
+  const path = join(work, 'pyproject.toml');
+  const target = (fields: Record<string, string>) =>
+    ['[[tool.molecule-publish.targets]]', ...Object.entries(fields).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)].join('\n');
+  const toml = [
+    target({
+      name: 'gitea',
+      'upload-url': `${gitea.url}/api/packages/${gitea.owner}/pypi`,
+      'username-env': ENV.giteaUser,
+      'password-env': ENV.giteaToken,
+      policy: 'required',
+    }),
+    target({
+      name: company.kind,
+      kind: company.kind,
+      'upload-url': company.uploadUrl,
+      username: company.credentials.username,
+      'password-env': COMPANY_TOKEN_ENV,
+      policy: 'required',
+    }),
+    target({ name: 'pypi', 'upload-url': pypi.uploadUrl, 'index-url': pypi.indexUrl, 'password-env': ENV.pypiToken, policy: 'best-effort' }),
+  ].join('\n\n');
+  await writeFile(path, `${toml}\n`);
+  return path;
 }
 
 // --- reading back --------------------------------------------------------------------------------------------

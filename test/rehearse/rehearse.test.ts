@@ -133,6 +133,23 @@ describe('rehearse', () => {
     60_000,
   );
 
+  it.each(['devpi', 'gitlab'] as const)(
+    '--rehearse-registry %s: a third, required target, its double gets every file, Gitea and PyPI as usual',
+    async (kind) => {
+      const notes: string[] = [];
+      const report = await rehearse({ paths: [FIXTURES], cwd: ROOT }, { python: '/nonexistent/python3', registryKind: kind }, { note: (m) => notes.push(m) });
+      expect(report.exitCode).toBe(0);
+      expect(report.targets.map((t) => [t.id, t.policy, t.status])).toEqual([
+        ['gitea', 'required', 'success'],
+        [kind, 'required', 'success'],
+        ['pypi', 'best-effort', 'partial'],
+      ]);
+      expect(report.targets[1]?.files.every((f) => f.status === 'uploaded')).toBe(true);
+      expect(notes.some((n) => n.startsWith(`a ${kind} sandbox at http://127.0.0.1:`))).toBe(true);
+    },
+    60_000,
+  );
+
   it('without pip: still publishes, fetches every file through the index link, installs nothing', async () => {
     hostileEnvironment();
     const parent = await tempDir('rehearse-parent-');
