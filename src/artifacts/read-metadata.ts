@@ -130,10 +130,10 @@ function decodeUtf8(bytes: Buffer, where: string): string {
 
 // The archive readers load when an archive of their kind is read (start-up: `check` of wheels needs no tar).
 
-/** Below this size a zip is read whole with one read: yauzl's many small reads cost more than the bytes. */
+/** Up to this size a zip is read whole with one read (and its framing walked, as Warehouse does). */
 const SMALL_ZIP = 1024 * 1024;
 
-/** An open zip, and the raw bytes of its file at an offset (for the framing check, without opening it again). */
+/** An open zip, and the raw bytes of its file at an offset (for the framing check, from the bytes already read). */
 interface ZipSource {
   zip: yauzl.ZipFile;
   /** The whole file, when it was small enough to be read with one read. */
@@ -142,21 +142,9 @@ interface ZipSource {
   close(): Promise<void>;
 }
 
-/** The whole file when it is small (one read), else undefined. A file we may not open is unreadable, not corrupt. */
-async function readIfSmall(path: string): Promise<Buffer | undefined> {
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new ArchiveProblem(`cannot read the file (${err.code ?? err.message})`);
-  });
-  try {
-    const { size } = await handle.stat();
-    if (size > SMALL_ZIP) return undefined;
-    const bytes = Buffer.alloc(size);
-    let read = 0;
-    for (let n = -1; read < size && n !== 0; read += n) n = (await handle.read(bytes, read, size - read, read)).bytesRead;
-    return bytes.subarray(0, read);
-  } finally {
-    await handle.close();
-  }
+/** A file we may not open or read is unreadable, not corrupt. */
+function unreadable(err: NodeJS.ErrnoException): never {
+  throw new ArchiveProblem(`cannot read the file (${err.code ?? err.message})`);
 }
 
 /** The bytes at an offset, from a file opened for just that read. */
@@ -171,25 +159,43 @@ async function readAtOnce(path: string, position: number, length: number): Promi
   }
 }
 
+/**
+ * A small zip is read whole with one read; a larger one through zip-window.ts: its tail and central
+ * directory in one or two reads, each member it needs in one more. Either way yauzl parses it.
+ */
 async function openZip(path: string): Promise<ZipSource> {
-  const { default: yauzlModule } = await import('yauzl');
-  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
-  const opened = (resolve: (z: yauzl.ZipFile) => void, reject: (e: unknown) => void) => (err: Error | null, zip?: yauzl.ZipFile) => {
-    const code = (err as NodeJS.ErrnoException | null)?.code;
-    if (code !== undefined) reject(new ArchiveProblem(`cannot read the file (${code})`));
-    else if (err || !zip) reject(new ArchiveProblem(`not a valid zip archive (${err?.message ?? 'unreadable'})`));
-    else resolve(zip);
-  };
-  const whole = await readIfSmall(path);
-  if (whole) {
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.fromBuffer(whole, options, opened(resolve, reject)));
-    return { zip, whole, readAt: async (position, length) => whole.subarray(position, position + length), close: async () => zip.close() };
+  const { windowedBuffer, windowedFile } = await import('./zip-window.js');
+  const handle = await open(path, 'r').catch(unreadable);
+  let keepOpen = false;
+  try {
+    const { size } = await handle.stat().catch(unreadable);
+    const opening = (promise: Promise<{ zip: yauzl.ZipFile; readAt: ZipSource['readAt'] }>) =>
+      promise.catch((err: NodeJS.ErrnoException) => {
+        if (err instanceof ArchiveProblem) throw err;
+        if (err.code !== undefined) unreadable(err);
+        throw new ArchiveProblem(`not a valid zip archive (${err.message})`);
+      });
+    if (size <= SMALL_ZIP) {
+      const whole = Buffer.allocUnsafe(size);
+      let read = 0;
+      for (let n = -1; read < size && n !== 0; read += n) n = (await handle.read(whole, read, size - read, read).catch(unreadable)).bytesRead;
+      const bytes = whole.subarray(0, read);
+      const { zip, readAt } = await opening(windowedBuffer(bytes));
+      return { zip, whole: bytes, readAt, close: async () => zip.close() };
+    }
+    const { zip, readAt } = await opening(windowedFile(handle, size));
+    keepOpen = true;
+    return {
+      zip,
+      readAt,
+      close: async () => {
+        zip.close();
+        await handle.close();
+      },
+    };
+  } finally {
+    if (!keepOpen) await handle.close();
   }
-  // A larger zip is read by yauzl from a descriptor of its own: yauzl's fd reader closes the
-  // descriptor it is given once its last stream ends, so it must never be one we still use. The
-  // framing check opens the file again for its few bytes.
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzlModule.open(path, options, opened(resolve, reject)));
-  return { zip, readAt: (position, length) => readAtOnce(path, position, length), close: async () => zip.close() };
 }
 
 /** yauzl's words for a broken archive, as what is wrong with the file. */
