@@ -9,6 +9,7 @@ import type { FileInfo, FileResult, PublishReport, TargetReport } from './outcom
 import { defaultDeps, type Plan } from './prepare.js';
 import { planAgainstIndex } from './upload/plan-view.js';
 import { fileResult } from './upload/context.js';
+import { linkPackages } from './upload/link.js';
 import { baseReport, publishToTarget, unsent, type EngineDeps, type EngineEvent, type EngineOptions, type TargetPlan } from './upload/engine.js';
 
 export function fileInfo(inspection: Inspection & { artifact: Artifact }, extraWarnings: string[] = [], sha256 = inspection.artifact.sha256): FileInfo {
@@ -55,6 +56,19 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
       continue;
     }
     const report = await publishToTarget(target, artifacts, plan.engine, d, digests);
+    if (target.target.linkRepository && (report.status === 'success' || report.status === 'partial')) {
+      const links = await linkPackages(target.target, report, artifacts, plan.engine);
+      if (links.length > 0) report.links = links;
+      for (const link of links) {
+        if (link.status === 'failed') {
+          d.emit({
+            type: 'warning',
+            target: target.target.id,
+            message: `could not link ${link.package} to ${link.repository} (${link.detail ?? 'failed'})${link.hint ? `; hint: ${link.hint}` : ''}`,
+          });
+        }
+      }
+    }
     targets.push(report);
     if (target.target.policy === 'required' && report.status !== 'success') requiredFailed = true;
   }

@@ -80,6 +80,7 @@ function requestFrom(paths: string[], flags: PublishFlags, io: CliIo): PublishRe
     pyproject: flags.pyproject,
     repository: flags.repository,
     repositoryKind: flags.repositoryKind,
+    linkRepository: flags.linkRepository,
     configFile: flags.configFile,
     only: flags.only,
     cert: flags.cert,

@@ -89,6 +89,10 @@ export function printTargets(out: Console, report: PublishReport): void {
     else if (t.policy === 'required') out.error(line, fields);
     else out.warn(line, fields);
     if (t.hint && !refused) out.info(`  hint: ${t.hint}`, { event: 'hint', target: t.id });
+    for (const link of t.links ?? []) {
+      if (link.status === 'linked')
+        out.info(`${t.label}: linked ${link.package} to ${link.repository}`, { event: 'link', target: t.id, package: link.package });
+    }
     if (report.dryRun) {
       for (const f of t.files) {
         const fix = f.status === 'skipped_unsupported' && f.hint ? `; fix: ${f.hint}` : '';

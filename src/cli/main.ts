@@ -103,6 +103,11 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .option('--only <target>', 'publish to this target alone, as a required one (e.g. --only pypi after a PyPI outage)')
     .option('-r, --repository <name>', 'publish to this .pypirc section alone, as twine upload -r does (env TWINE_REPOSITORY)')
     .option('--config-file <file>', 'the .pypirc to read for --repository (default ~/.pypirc)')
+    .option(
+      '--link-repository <owner/repo>',
+      'link each Gitea package this run uploads to a repository of its owner (Gitea 1.24+; default in Actions: $GITHUB_REPOSITORY when the package owner owns it)',
+    )
+    .option('--no-link-repository', 'do not link Gitea packages to a repository')
     .addOption(
       new Option('--repository-kind <kind>', "which registry --repository's section is, where its URL does not tell (e.g. devpi, pypiserver)").choices([
         ...TARGET_KIND_NAMES,

@@ -42,6 +42,7 @@ export interface PublishFlags
       | 'only'
       | 'repository'
       | 'repositoryKind'
+      | 'linkRepository'
       | 'configFile'
     >,
     Partial<EngineSettings> {

@@ -25,6 +25,26 @@ export interface TargetFlags {
   pypiIndexUrl?: string | undefined;
   /** false with --no-pypi. */
   pypi?: boolean | undefined;
+  /** OWNER/REPO to link Gitea packages to; false with --no-link-repository; default $GITHUB_REPOSITORY. */
+  linkRepository?: string | false | undefined;
+}
+
+/**
+ * The repository a Gitea target links its packages to: --link-repository, else in Actions the job's own
+ * repository when it belongs to the package owner (a package can be linked only to its owner's).
+ */
+function linkRepositoryFor(uploadUrl: string, flags: TargetFlags, env: NodeJS.ProcessEnv): string | undefined {
+  if (flags.linkRepository === false) return undefined;
+  if (typeof flags.linkRepository === 'string' && flags.linkRepository !== '') {
+    if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(flags.linkRepository)) {
+      throw new UsageError(`--link-repository: '${flags.linkRepository}' is not OWNER/REPO`, { code: 'usage' });
+    }
+    return flags.linkRepository;
+  }
+  const job = env.GITHUB_REPOSITORY;
+  const owner = /\/api\/packages\/([^/]+)\/pypi\/?$/.exec(uploadUrl)?.[1];
+  if (!job || !owner || job.split('/')[0]?.toLowerCase() !== owner.toLowerCase()) return undefined;
+  return job;
 }
 
 /** An http(s) URL with a host, or undefined. (Plain URL checks: zod is loaded only for pyproject.toml and --json.) */
@@ -190,6 +210,11 @@ export function resolveTargets(flags: TargetFlags, rawEnv: NodeJS.ProcessEnv, op
     candidates = [chosen];
   }
 
+  for (const c of candidates) {
+    if (c.target.kind !== giteaKind || !c.target.uploadUrl) continue;
+    const link = linkRepositoryFor(c.target.uploadUrl, flags, env);
+    if (link) c.target.linkRepository = link;
+  }
   const blockers = candidates.filter((c) => c.target.policy === 'required').flatMap((c) => c.problems);
   if (!options.dryRun && blockers.length > 0) {
     throw new UsageError(blockers.join('\n'), { code: blockers.some((b) => /credentials missing/.test(b)) ? 'missing_credentials' : 'config' });

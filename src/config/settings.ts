@@ -38,6 +38,8 @@ export interface PublishRequest {
   engine?: Partial<EngineSettings>;
   /** [tool.molecule-publish] from this file (default ./pyproject.toml when present); false: none. */
   pyproject?: string | false;
+  /** OWNER/REPO to link each Gitea package the run uploads to (default $GITHUB_REPOSITORY in Actions); false: none. */
+  linkRepository?: string | false;
   /** A .pypirc section alone, as `twine upload -r NAME` (default $TWINE_REPOSITORY). */
   repository?: string;
   /** Which registry that section is, where its URL does not tell (devpi, pypiserver, …). */
@@ -117,6 +119,7 @@ export async function resolveSettings(request: PublishRequest): Promise<Settings
       pypiUrl: request.pypiUrl,
       pypiIndexUrl: request.pypiIndexUrl,
       pypi: request.pypi,
+      linkRepository: request.linkRepository,
     },
     env,
     {

@@ -49,6 +49,15 @@ export interface FileResult {
   durationMs: number;
 }
 
+/** A package linked (or not) to a repository after the publish (Gitea 1.24+, upload/link.ts). */
+export interface PackageLink {
+  package: string;
+  repository: string;
+  status: 'linked' | 'already_linked' | 'failed';
+  detail?: string;
+  hint?: string;
+}
+
 export interface TargetReport {
   id: string;
   label: string;
@@ -62,6 +71,8 @@ export interface TargetReport {
   hint?: string;
   files: FileResult[];
   durationMs: number;
+  /** Packages linked to a repository after the publish (never a failure of the target). */
+  links?: PackageLink[];
 }
 
 export interface FileInfo {

@@ -80,6 +80,18 @@ export function renderMarkdown(report: PublishReport, options: RenderOptions = {
     );
   }
   lines.push('');
+  // Packages linked to a repository after the publish (Gitea 1.24+), said once per target.
+  for (const t of report.targets) {
+    const links = t.links ?? [];
+    if (links.length === 0) continue;
+    const by = (status: string) => links.filter((l) => l.status === status).map((l) => `\`${cell(l.package)}\``);
+    const parts = [
+      by('linked').length ? `linked ${by('linked').join(', ')}` : '',
+      by('already_linked').length ? `already linked: ${by('already_linked').join(', ')}` : '',
+      by('failed').length ? `not linked (see the log): ${by('failed').join(', ')}` : '',
+    ].filter(Boolean);
+    lines.push(`${cell(t.label)} → repository \`${cell(links[0]?.repository ?? '')}\`: ${parts.join('; ')}.`, '');
+  }
   lines.push(`| File | Version | Type | Size | sha256 | ${report.targets.map((t) => cell(t.label)).join(' | ')} |`);
   lines.push(`|---|---|---|---:|---|${report.targets.map(() => '---').join('|')}|`);
   for (const f of report.files) {

@@ -35,6 +35,20 @@ export function giteaFileListUrl(uploadUrl: string, name: string, version: strin
   return `${base}/api/v1/packages/${owner}/pypi/${encodeURIComponent(name)}/${encodeURIComponent(version)}/files`;
 }
 
+/**
+ * `https://host[/sub]/api/packages/{owner}/pypi` → Gitea 1.24's link of a package to a repository of the
+ * same owner (routers/api/v1/packages/package.go LinkPackage): the repository is named without its owner.
+ */
+export function giteaPackageLinkUrl(uploadUrl: string, name: string, repository: string): string | undefined {
+  const match = /^(.*)\/api\/packages\/([^/]+)\/pypi\/?$/.exec(uploadUrl);
+  const [repoOwner, repoName, ...rest] = repository.split('/');
+  if (!match || !repoOwner || !repoName || rest.length > 0) return undefined;
+  const [, base, owner = ''] = match;
+  // LinkToRepository: the package's owner must own the repository.
+  if (repoOwner.toLowerCase() !== owner.toLowerCase()) return undefined;
+  return `${base}/api/v1/packages/${owner}/pypi/${encodeURIComponent(giteaName(name).toLowerCase())}/-/link/${encodeURIComponent(repoName)}`;
+}
+
 export const giteaKind: TargetKind = {
   label: 'Gitea',
   // Gitea ignores the field: not sent.
@@ -44,6 +58,7 @@ export const giteaKind: TargetKind = {
   indexProjectName: (name) => giteaName(name).toLowerCase(),
   // The management API matches the stored (hyphenated) name and the version case-insensitively.
   fileListUrl: (uploadUrl, name, version) => giteaFileListUrl(uploadUrl, giteaName(name).toLowerCase(), version),
+  packageLinkUrl: giteaPackageLinkUrl,
 
   refusals(artifacts: readonly Artifact[]) {
     const refused = new Map<string, Refusal>();

@@ -57,6 +57,8 @@ export interface TargetKind {
    * not prove it stored the file (devpi's +simple/, Artifactory's mistyped repository answer 200/204).
    */
   readonly alwaysVerify?: boolean;
+  /** The URL that links a package to a repository of its owner (Gitea 1.24+), or undefined where it cannot. */
+  packageLinkUrl?(uploadUrl: string, name: string, repository: string): string | undefined;
   /** What to check when the server (or its index) refuses the credentials. */
   authHint?(credentialSource: string): string;
   /** Its index answers a project it has not got with a redirect elsewhere (pypi.org): "not here", never followed. */
@@ -84,6 +86,8 @@ export interface Target {
   credentialFailure?: { status: number | undefined; detail: string };
   /** Human description of where: host and owner. */
   where: string;
+  /** OWNER/REPO to link each package this run uploads to (Gitea 1.24+), when the kind can. */
+  linkRepository?: string;
 }
 
 export function headerValue(headers: ServerAnswer['headers'], name: string): string | undefined {

@@ -7,6 +7,7 @@ import type { RequestContext } from '../http/server.js';
 import type { Principal } from './auth.js';
 import { goError, goJson } from './go-http.js';
 import type { GiteaSite } from './site.js';
+import { linkPackage } from './link-api.js';
 import { listedFiles, otherHashes } from './store.js';
 
 export function managementApi(site: GiteaSite, ctx: RequestContext, segs: string[]): Reply {
@@ -17,6 +18,10 @@ export function managementApi(site: GiteaSite, ctx: RequestContext, segs: string
   if (p.kind === 'error') return jsonError(401, 'user does not exist [uid: 0, name: ]');
   const [ownerSeg, type, name, version, tail, ...more] = segs;
   const method = ctx.req.method ?? 'GET';
+  if (site.options.linkApi && method === 'POST' && version === '-' && tail === 'link' && more.length === 1 && type !== undefined && name !== undefined) {
+    if (ownerSeg?.toLowerCase() !== owner.toLowerCase()) return goJson(404, { errors: [], message: "The target couldn't be found.", url: swagger });
+    return linkPackage(site, p, type, name, more[0] ?? '');
+  }
   const isDelete = method === 'DELETE' && tail === undefined;
   const isFiles = (method === 'GET' || method === 'HEAD') && tail === 'files' && more.length === 0;
   if (!ownerSeg || type === undefined || name === undefined || version === undefined || !(isDelete || isFiles)) {

@@ -49,6 +49,10 @@ export interface GiteaRegistryOptions {
    * check still sees it (it runs on the primary). Default 0.
    */
   listingLagMs?: number;
+  /** Serve Gitea 1.24's package link API (link-api.ts); without it the route is a 404, as before 1.24. */
+  linkApi?: boolean;
+  /** Repositories of the owner (names), that packages can be linked to. */
+  repositories?: string[];
 }
 
 export const GITEA_DEFAULT_TOKEN = 'gitea-test-token';

@@ -14,10 +14,13 @@ export interface GiteaTestControls extends RegistryTestControls {
    * Returns the filenames in creation order.
    */
   seedMany(project: string, count: number, options?: { versionPrefix?: string; requiresPython?: string }): string[];
+  /** The repository a package is linked to (link-api.ts), or undefined. */
+  linkedRepository(name: string): string | undefined;
 }
 
-export function giteaSeeding(store: GiteaStore): Pick<GiteaTestControls, 'seedFile' | 'seedMany' | 'versions'> {
+export function giteaSeeding(store: GiteaStore): Pick<GiteaTestControls, 'seedFile' | 'seedMany' | 'versions' | 'linkedRepository'> {
   return {
+    linkedRepository: (name) => store.get(giteaNormalizeName(name))?.repo,
     seedFile: (f: SeedFile) => {
       store.add(giteaNormalizeName(f.project), f.version, f.filename, Buffer.from(f.content), emptyMetadata(f.requiresPython ?? ''));
     },

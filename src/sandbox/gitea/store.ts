@@ -28,6 +28,8 @@ export interface GVersion {
 export interface GPackage {
   name: string;
   versions: Map<string, GVersion>; // key: lower-cased version
+  /** The repository it is linked to (package.repo_id), see link-api.ts. */
+  repo?: string;
 }
 
 /** Gitea's PyPI name normaliser: every `.` and `_` becomes `-`; case kept, runs not collapsed. */
