@@ -35,6 +35,14 @@ export async function publish(options: PublishOptions = {}): Promise<PublishRepo
 }
 
 export { check, type CheckReport, type FileCheck } from './check.js';
+export {
+  parseStatusSpec,
+  status,
+  type StatusFile,
+  type StatusProblem,
+  type StatusReport,
+  type StatusSpec,
+} from './status.js';
 export type { RehearsalReport, RehearsalRequest, RehearseOptions } from './rehearse/rehearse.js';
 export { resolveSettings, type PublishRequest, type Settings } from './config/settings.js';
 export { prepare, type Plan, type PrepareHooks } from './prepare.js';

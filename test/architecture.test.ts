@@ -23,7 +23,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['upload', 'report'],
   ['config'],
   ['prepare.ts'],
-  ['publish.ts', 'check.ts'],
+  ['publish.ts', 'check.ts', 'status.ts'],
   ['rehearse'],
   ['index.ts'],
   ['cli'],

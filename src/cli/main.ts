@@ -138,6 +138,40 @@ export function buildProgram(io: CliIo, state: RunState): Command {
       const { runCheck } = await import('./check-command.js');
       state.exitCode = await runCheck(paths, flags, io, program.opts<GlobalFlags>());
     });
+
+  const status = program
+    .command('status')
+    .description(
+      'what each registry holds for a release (no dist/ needed): per file, which targets list it and its sha256; missing files; other bytes under one name',
+    )
+    .argument('<projects...>', 'NAME (its newest version any target lists) or NAME==VERSION')
+    .option('--gitea-url <url>', `Gitea base URL (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
+    .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
+    .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)
+    .option('--pypi-url <url>', `PyPI upload URL (env ${ENV.pypiUrl})`, undefined)
+    .option('--pypi-index-url <url>', `PyPI simple index (env ${ENV.pypiIndexUrl}; default from the upload URL)`)
+    .option('--no-pypi', 'leave PyPI out')
+    .option('--pyproject <file>', 'read [tool.molecule-publish] from FILE (default ./pyproject.toml, if present)')
+    .option('--only <target>', 'look at this target alone')
+    .option('-r, --repository <name>', 'look at this .pypirc section alone (env TWINE_REPOSITORY)')
+    .option('--config-file <file>', 'the .pypirc to read for --repository (default ~/.pypirc)')
+    .addOption(new Option('--repository-kind <kind>', "which registry --repository's section is, where its URL does not tell").choices([...TARGET_KIND_NAMES]))
+    .option('--json', 'print the status report as JSON on stdout (the table then goes to stderr)')
+    .option('--summary <file>', 'append the table to FILE (default $GITHUB_STEP_SUMMARY)')
+    .option('--allow-http', 'send credentials over plain http:// to hosts other than loopback')
+    .option('--cert <file>', 'PEM file of CA certificates to trust besides the system ones (default $SSL_CERT_FILE)')
+    .option('--client-cert <file>', 'PEM file with a TLS client certificate and its private key')
+    .addHelpText(
+      'after',
+      '\nExit codes:\n  0  every target lists every file of each version, with the same bytes\n  1  a file missing at a target (best-effort ones included), other bytes under one name, an unreadable index, or no such version\n  2  usage or configuration error',
+    );
+  for (const spec of ENGINE_OPTIONS.filter((o) => o.key === 'timeout' || o.key === 'indexTimeout')) status.addOption(engineOption(spec));
+  status.action(async (projects: string[], flags: import('./status-command.js').StatusFlags, command: Command) => {
+    flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
+    state.json = flags.json === true;
+    const { runStatus } = await import('./status-command.js');
+    state.exitCode = await runStatus(projects, flags, io, program.opts<GlobalFlags>(), state);
+  });
   return program;
 }
 
