@@ -58,6 +58,12 @@ export interface InspectOptions {
   budgetMs?: number;
   /** Hash the file now (dry run, check). A publish hashes while sending instead. */
   digest?: boolean;
+  /**
+   * Keep the whole metadata for the upload form (the default). `false` keeps only what a run that sends
+   * nothing needs after the file is inspected (name, version, the findings): `check` of a thousand
+   * wheels would otherwise keep every description, and with it every METADATA text, to the end.
+   */
+  keepMetadata?: boolean;
 }
 
 export async function inspectArtifact(shownPath: string, options: InspectOptions = {}): Promise<Inspection> {
@@ -136,6 +142,32 @@ export async function inspectArtifact(shownPath: string, options: InspectOptions
   };
   if (sha256 !== undefined) result.artifact.sha256 = sha256;
   if (zip !== undefined) result.artifact.zip = zip;
+  if (options.keepMetadata === false) return lean(result);
+  return result;
+}
+
+/**
+ * A string of its own: V8 keeps a substring (and a message built from one) as a view of the string
+ * it was cut from, so one field kept from a METADATA would keep the whole text alive.
+ */
+const detach = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
+
+/** The inspection with only the metadata a run that sends nothing uses (InspectOptions.keepMetadata). */
+function lean(result: Inspection): Inspection {
+  result.errors = result.errors.map(detach);
+  result.warnings = result.warnings.map(detach);
+  const a = result.artifact;
+  if (!a) return result;
+  const single: CoreMetadata['single'] = {};
+  for (const key of ['name', 'version', 'metadata_version'] as const) {
+    const value = a.metadata.single[key];
+    if (value !== undefined) single[key] = detach(value);
+  }
+  a.metadata = { single, multi: {}, unknownHeaders: [], problems: [] };
+  a.name = detach(a.name);
+  a.version = detach(a.version);
+  a.metadataPath = detach(a.metadataPath);
+  a.pypiMetadataRefusals = a.pypiMetadataRefusals.map((r) => ({ ...r, reason: detach(r.reason), ...(r.fix !== undefined ? { fix: detach(r.fix) } : {}) }));
   return result;
 }
 

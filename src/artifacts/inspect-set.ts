@@ -16,14 +16,14 @@ export interface InspectedSet {
 export async function inspectSet(
   paths: readonly string[],
   cwd = process.cwd(),
-  options: { digest?: boolean; signal?: AbortSignal } = {},
+  options: { digest?: boolean; signal?: AbortSignal; keepMetadata?: boolean } = {},
 ): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
   // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
   // A signal stops the reading between files (each is bounded in size and time): no file is left half-read.
   const inspections = await mapLimited(discovery.files, 8, async (f) => {
     if (options.signal?.aborted) throw new MoleculeError('interrupted', ExitCode.sigterm, 'interrupted while reading the files; nothing was uploaded');
-    return inspectArtifact(f.path, { cwd, digest: options.digest === true });
+    return inspectArtifact(f.path, { cwd, digest: options.digest === true, ...(options.keepMetadata === false ? { keepMetadata: false } : {}) });
   });
   return { discovery, inspections };
 }

@@ -54,11 +54,9 @@ export interface ZipFacts {
   framing?: string;
 }
 
-function zipFacts(source: ZipSource, entries: readonly yauzl.Entry[]): ZipFacts {
-  const methods = new Set<number>();
-  for (const e of entries) if (e.compressionMethod !== 0 && e.compressionMethod !== 8) methods.add(e.compressionMethod);
-  const facts: ZipFacts = { otherCompressionMethods: [...methods].sort((a, b) => a - b) };
-  const framing = framingRefusal(source, entries);
+function zipFacts(source: ZipSource, listing: ZipListing): ZipFacts {
+  const facts: ZipFacts = { otherCompressionMethods: [...listing.methods].sort((a, b) => a - b) };
+  const framing = framingRefusal(source, listing);
   if (framing !== null) facts.framing = framing;
   return facts;
 }
@@ -69,16 +67,9 @@ function zipFacts(source: ZipSource, entries: readonly yauzl.Entry[]): ZipFacts 
  * central directory alone shows is checked (data descriptors, as writers set the flag in both
  * headers; duplicate names; comments), and anything else is PyPI's answer, reported as it comes.
  */
-function framingRefusal(source: ZipSource, entries: readonly yauzl.Entry[]): string | null {
-  if (source.whole) return validateZipFraming(source.whole, new Map(entries.map((e) => [e.fileName, [e.compressedSize, e.uncompressedSize] as const])));
-  const names = new Set<string>();
-  for (const e of entries) {
-    if (e.generalPurposeBitFlag & 0x08) return 'ZIP contains a data descriptor';
-    if (names.has(e.fileName)) return 'Duplicate filename in central directory';
-    names.add(e.fileName);
-    if (e.fileCommentLength > 0) return 'Comment in central directory';
-  }
-  return null;
+function framingRefusal(source: ZipSource, listing: ZipListing): string | null {
+  if (source.whole) return validateZipFraming(source.whole, listing.sizes ?? new Map());
+  return listing.directoryFraming;
 }
 
 /** How long reading one file's metadata may take before the file is refused (every read is also bounded in size). */
@@ -222,9 +213,45 @@ function ambiguousName(entry: yauzl.Entry): string | undefined {
   return undefined;
 }
 
-async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+/**
+ * What a check needs of the central directory, gathered as yauzl reads it: the few entries read
+ * later (metadata, WHEEL, entry points, PKG-INFO) and facts about the others, which are not kept (a
+ * wheel of 16,000 members would otherwise hold as many entry objects until it is done).
+ */
+interface ZipListing {
+  kept: yauzl.Entry[];
+  /** Every member name (a Set: a duplicate is counted, not kept twice). */
+  names: Set<string>;
+  count: number;
+  /** Compression methods other than stored and deflate. */
+  methods: Set<number>;
+  /** The lowest local header offset (Infinity when there is no member). */
+  firstOffset: number;
+  /** What the central directory alone shows of Warehouse's framing refusals (the first found), for a file not read whole. */
+  directoryFraming: string | null;
+  /** What the central directory says of each member's sizes, for the framing walk of a file read whole. */
+  sizes?: Map<string, readonly [number, number]>;
+  /** First path segments (an sdist has one). */
+  tops: Set<string>;
+  /** Top-level `*.dist-info` folders (a wheel has one). */
+  distInfoDirs: Set<string>;
+}
+
+const KEPT = /^[^/]+\.dist-info\/(METADATA|WHEEL|entry_points\.txt)$|^[^/]+\/PKG-INFO$/;
+
+async function listZipEntries(zip: yauzl.ZipFile, whole: boolean): Promise<ZipListing> {
   return new Promise((resolve, reject) => {
-    const entries: yauzl.Entry[] = [];
+    const listing: ZipListing = {
+      kept: [],
+      names: new Set(),
+      count: 0,
+      methods: new Set(),
+      firstOffset: Number.POSITIVE_INFINITY,
+      directoryFraming: null,
+      tops: new Set(),
+      distInfoDirs: new Set(),
+      ...(whole ? { sizes: new Map() } : {}),
+    };
     zip.on('entry', (entry: yauzl.Entry) => {
       const why = ambiguousName(entry);
       if (why) {
@@ -235,10 +262,25 @@ async function listZipEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
         );
         return;
       }
-      entries.push(entry);
+      const name = entry.fileName;
+      listing.count++;
+      if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) listing.methods.add(entry.compressionMethod);
+      if (entry.relativeOffsetOfLocalHeader < listing.firstOffset) listing.firstOffset = entry.relativeOffsetOfLocalHeader;
+      if (listing.directoryFraming === null) {
+        if (entry.generalPurposeBitFlag & 0x08) listing.directoryFraming = 'ZIP contains a data descriptor';
+        else if (listing.names.has(name)) listing.directoryFraming = 'Duplicate filename in central directory';
+        else if (entry.fileCommentLength > 0) listing.directoryFraming = 'Comment in central directory';
+      }
+      listing.names.add(name);
+      listing.sizes?.set(name, [entry.compressedSize, entry.uncompressedSize]);
+      const slash = name.indexOf('/');
+      const top = slash < 0 ? name : name.slice(0, slash);
+      if (top !== '') listing.tops.add(top);
+      if (slash > 0 && top.endsWith('.dist-info')) listing.distInfoDirs.add(top);
+      if (KEPT.test(name)) listing.kept.push(entry);
       zip.readEntry();
     });
-    zip.once('end', () => resolve(entries));
+    zip.once('end', () => resolve(listing));
     zip.once('error', (err: Error) => reject(new ArchiveProblem(zipError(err.message))));
     zip.readEntry();
   });
@@ -269,27 +311,23 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
   }
 }
 
-function memberNames(entries: readonly yauzl.Entry[]): { members?: ReadonlySet<string> } {
-  return entries.length > MEMBER_NAMES_CAP ? {} : { members: new Set(entries.map((e) => e.fileName)) };
+function memberNames(listing: ZipListing): { members?: ReadonlySet<string> } {
+  return listing.count > MEMBER_NAMES_CAP ? {} : { members: listing.names };
 }
 
-async function withZip<T>(path: string, use: (source: ZipSource, entries: yauzl.Entry[]) => Promise<T>): Promise<T> {
+async function withZip<T>(path: string, use: (source: ZipSource, listing: ZipListing) => Promise<T>): Promise<T> {
   const source = await openZip(path);
   try {
-    return await use(source, await listZipEntries(source.zip));
+    return await use(source, await listZipEntries(source.zip, source.whole !== undefined));
   } finally {
     await source.close();
   }
 }
 
 async function readWheelMetadata(path: string, namePart: string, version: string, cap: number): Promise<MetadataFile> {
-  return withZip(path, async (source, entries) => {
+  return withZip(path, async (source, listing) => {
     const { zip } = source;
-    const distInfoDirs = new Set<string>();
-    for (const entry of entries) {
-      const top = /^([^/]+\.dist-info)\//.exec(entry.fileName)?.[1];
-      if (top) distInfoDirs.add(top);
-    }
+    const { distInfoDirs, kept } = listing;
     if (distInfoDirs.size === 0) throw new ArchiveProblem('no .dist-info folder in the wheel (METADATA missing)');
     if (distInfoDirs.size > 1) {
       throw new ArchiveProblem(`several .dist-info folders in the wheel (${[...distInfoDirs].sort().join(', ')})`);
@@ -303,20 +341,20 @@ async function readWheelMetadata(path: string, namePart: string, version: string
       throw new ArchiveProblem(`the wheel's ${distInfo} folder does not match its file name (expected ${namePart}-${version}.dist-info)`);
     }
     const wanted = `${distInfo}/METADATA`;
-    const matches = entries.filter((e) => e.fileName === wanted);
+    const matches = kept.filter((e) => e.fileName === wanted);
     if (matches.length === 0) throw new ArchiveProblem(`${wanted} is missing`);
     if (matches.length > 1) throw new ArchiveProblem(`${wanted} appears ${matches.length} times in the archive`);
     const entry = matches[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
     checkCrc(entry, bytes);
-    await checkFraming(source, entries, entry);
-    await checkWheelFile(zip, entries, distInfo);
+    await checkFraming(source, listing, entry);
+    await checkWheelFile(zip, listing, distInfo);
     // Warehouse looks for WHEEL under the name and version exactly as the file name spells them.
     const wheelPath = `${namePart}-${version}.dist-info/WHEEL`;
-    const facts: ZipFacts = { ...zipFacts(source, entries), wheelFileAsNamed: { path: wheelPath, present: entries.some((e) => e.fileName === wheelPath) } };
-    const read: MetadataFile = { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts, ...memberNames(entries) };
+    const facts: ZipFacts = { ...zipFacts(source, listing), wheelFileAsNamed: { path: wheelPath, present: listing.names.has(wheelPath) } };
+    const read: MetadataFile = { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts, ...memberNames(listing) };
     // Warehouse reads entry_points.txt where the file name says the .dist-info is (utils/wheel.py).
-    const entryPoints = entries.find((e) => e.fileName === `${namePart}-${version}.dist-info/entry_points.txt`);
+    const entryPoints = kept.find((e) => e.fileName === `${namePart}-${version}.dist-info/entry_points.txt`);
     if (entryPoints) read.entryPoints = await readZipEntry(zip, entryPoints, 1024 * 1024);
     return read;
   });
@@ -327,9 +365,9 @@ async function readWheelMetadata(path: string, namePart: string, version: string
  * self-extracting stub), and the metadata file's local header naming the same file as the central
  * directory (a crafted archive can show one name to one reader and another to the next).
  */
-async function checkFraming(source: ZipSource, entries: readonly yauzl.Entry[], metadata: yauzl.Entry): Promise<void> {
-  const first = Math.min(...entries.map((e) => e.relativeOffsetOfLocalHeader));
-  if (entries.length > 0 && first > 0)
+async function checkFraming(source: ZipSource, listing: ZipListing, metadata: yauzl.Entry): Promise<void> {
+  const first = listing.firstOffset;
+  if (listing.count > 0 && first > 0)
     throw new ArchiveProblem(`${first} bytes of other data come before the archive's first member (a self-extracting stub?): PyPI refuses it`);
   const header = await source.readAt(metadata.relativeOffsetOfLocalHeader, 30);
   if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50)
@@ -349,11 +387,10 @@ function checkCrc(entry: yauzl.Entry, bytes: Buffer): void {
 }
 
 /** pip refuses a wheel without `.dist-info/WHEEL` or `RECORD`, or whose Wheel-Version is not 1.x (wheel spec, pip's wheel_version). */
-async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[], distInfo: string): Promise<void> {
-  const wheel = entries.find((e) => e.fileName === `${distInfo}/WHEEL`);
+async function checkWheelFile(zip: yauzl.ZipFile, listing: ZipListing, distInfo: string): Promise<void> {
+  const wheel = listing.kept.find((e) => e.fileName === `${distInfo}/WHEEL`);
   if (!wheel) throw new ArchiveProblem(`${distInfo}/WHEEL is missing: pip refuses a wheel without it`);
-  if (!entries.some((e) => e.fileName === `${distInfo}/RECORD`))
-    throw new ArchiveProblem(`${distInfo}/RECORD is missing: pip and PyPI refuse a wheel without it`);
+  if (!listing.names.has(`${distInfo}/RECORD`)) throw new ArchiveProblem(`${distInfo}/RECORD is missing: pip and PyPI refuse a wheel without it`);
   const text = (await readZipEntry(zip, wheel, 64 * 1024)).toString('utf8');
   const version = /^Wheel-Version:[ \t]*(\S*)/im.exec(text)?.[1];
   if (version === undefined) throw new ArchiveProblem(`${distInfo}/WHEEL has no Wheel-Version: pip refuses the wheel`);
@@ -362,17 +399,17 @@ async function checkWheelFile(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[
 }
 
 async function readZipSdistMetadata(path: string, cap: number): Promise<MetadataFile> {
-  return withZip(path, async (source, entries) => {
+  return withZip(path, async (source, listing) => {
     const { zip } = source;
-    const tops = new Set(entries.map((e) => e.fileName.split('/')[0]).filter((t) => t !== undefined && t !== ''));
+    const { tops } = listing;
     if (tops.size > 1) throw new ArchiveProblem(`more than one top-level folder in the sdist (${[...tops].slice(0, 3).join(', ')}…)`);
-    const pkgInfos = entries.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.fileName));
+    const pkgInfos = listing.kept.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.fileName));
     if (pkgInfos.length === 0) throw new ArchiveProblem('no PKG-INFO in the top-level folder of the sdist');
     if (pkgInfos.length > 1) throw new ArchiveProblem(`PKG-INFO appears ${pkgInfos.length} times in the sdist`);
     const entry = pkgInfos[0] as yauzl.Entry;
     const bytes = await readZipEntry(zip, entry, cap);
     checkCrc(entry, bytes);
-    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(source, entries), ...memberNames(entries) };
+    return { path: entry.fileName, text: decodeUtf8(bytes, entry.fileName), zip: zipFacts(source, listing), ...memberNames(listing) };
   });
 }
 

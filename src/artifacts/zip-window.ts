@@ -14,11 +14,11 @@ import yauzl from 'yauzl';
 /** The end record, the ZIP64 locator, a comment of the largest size: what yauzl looks for at the end. */
 const END_SEARCH = 22 + 20 + 0xffff;
 /** The tail read at once: most wheels' central directory (and often their .dist-info) fits in it. */
-const TAIL = 256 * 1024;
+const TAIL = 64 * 1024;
 /** A central directory up to this size is read with one read when the tail does not hold it all. */
 const DIRECTORY_CAP = 64 * 1024 * 1024;
 /** Read ahead from a member's local header: its header, name, extra field and data, for most metadata files. */
-const WINDOW = 128 * 1024;
+const WINDOW = 64 * 1024;
 /** Member data outside the windows is read in slices of this size. */
 const SLICE = 1024 * 1024;
 
