@@ -155,37 +155,27 @@ async function readAtOnce(path: string, position: number, length: number): Promi
  * directory in one or two reads, each member it needs in one more. Either way yauzl parses it.
  */
 async function openZip(path: string): Promise<ZipSource> {
-  const { windowedBuffer, windowedFile } = await import('./zip-window.js');
+  const { openWindowed } = await import('./zip-window.js');
   const handle = await open(path, 'r').catch(unreadable);
-  let keepOpen = false;
   try {
     const { size } = await handle.stat().catch(unreadable);
-    const opening = (promise: Promise<{ zip: yauzl.ZipFile; readAt: ZipSource['readAt'] }>) =>
-      promise.catch((err: NodeJS.ErrnoException) => {
-        if (err instanceof ArchiveProblem) throw err;
-        if (err.code !== undefined) unreadable(err);
-        throw new ArchiveProblem(`not a valid zip archive (${err.message})`);
-      });
-    if (size <= SMALL_ZIP) {
-      const whole = Buffer.allocUnsafe(size);
-      let read = 0;
-      for (let n = -1; read < size && n !== 0; read += n) n = (await handle.read(whole, read, size - read, read).catch(unreadable)).bytesRead;
-      const bytes = whole.subarray(0, read);
-      const { zip, readAt } = await opening(windowedBuffer(bytes));
-      return { zip, whole: bytes, readAt, close: async () => zip.close() };
-    }
-    const { zip, readAt } = await opening(windowedFile(handle, size));
-    keepOpen = true;
+    const opened = await openWindowed(handle, size, SMALL_ZIP).catch((err: NodeJS.ErrnoException) => {
+      if (err instanceof ArchiveProblem) throw err;
+      if (err.code !== undefined) unreadable(err);
+      throw new ArchiveProblem(`not a valid zip archive (${err.message})`);
+    });
     return {
-      zip,
-      readAt,
+      zip: opened.zip,
+      ...(opened.whole ? { whole: opened.whole } : {}),
+      readAt: opened.readAt,
       close: async () => {
-        zip.close();
+        opened.close();
         await handle.close();
       },
     };
-  } finally {
-    if (!keepOpen) await handle.close();
+  } catch (err) {
+    await handle.close();
+    throw err;
   }
 }
 

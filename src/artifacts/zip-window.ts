@@ -21,6 +21,23 @@ const DIRECTORY_CAP = 64 * 1024 * 1024;
 const WINDOW = 64 * 1024;
 /** Member data outside the windows is read in slices of this size. */
 const SLICE = 1024 * 1024;
+/**
+ * Each open archive reads into one buffer of this size, taken from a pool and given back when the
+ * archive is closed: a small file whole, or a larger one's tail and directory with its read-ahead. A
+ * thousand files then reuse a few buffers (as many as are open at once) instead of allocating ~1 MiB
+ * each, which the garbage collector would free only after tens of MiB had piled up.
+ */
+export const SLOT = 1024 * 1024;
+const pool: Buffer[] = [];
+const POOL_CAP = 16;
+
+function takeSlot(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(SLOT);
+}
+
+function giveBack(slot: Buffer | undefined): void {
+  if (slot && pool.length < POOL_CAP) pool.push(slot);
+}
 
 interface Window {
   start: number;
@@ -31,15 +48,19 @@ type ReadCallback = (err: Error | null, bytesRead?: number) => void;
 
 export interface WindowedZip {
   zip: yauzl.ZipFile;
-  /** The bytes at an offset (served from the windows when they hold them). */
+  /** The whole file, when it was read whole (valid until close). */
+  whole?: Buffer;
+  /** A copy of the bytes at an offset (served from the windows when they hold them). */
   readAt(position: number, length: number): Promise<Buffer>;
+  /** Closes the archive and gives its buffer back (the caller closes the file). */
+  close(): void;
 }
 
 export const yauzlOptions = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false } as const;
 
-/** Reads exactly `length` bytes at `position`, or fewer at the end of the file. */
-async function readFully(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+/** Reads exactly `length` bytes at `position` (into `into` when given), or fewer at the end of the file. */
+async function readFully(handle: FileHandle, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const out = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let read = 0;
   for (let n = -1; read < length && n !== 0; read += n) n = (await handle.read(out, read, length - read, position + read)).bytesRead;
   return read === length ? out : out.subarray(0, read);
@@ -49,10 +70,15 @@ class WindowReader extends yauzl.RandomAccessReader {
   /** The tail (or the whole file), kept while the archive is open; `recent` is the last read-ahead. */
   private recent: Window | undefined;
 
+  /**
+   * `spare` is the part of the archive's pooled buffer after `pinned`: read-aheads go there when they
+   * fit, each over the last (the members are read one after the other, each to its end, before the next).
+   */
   constructor(
     private readonly handle: FileHandle | undefined,
     private readonly size: number,
     private readonly pinned: Window,
+    private readonly spare: Buffer,
   ) {
     super();
   }
@@ -64,13 +90,19 @@ class WindowReader extends yauzl.RandomAccessReader {
     return undefined;
   }
 
-  async readAt(position: number, length: number): Promise<Buffer> {
+  /** A view of the bytes at an offset, valid until the next read-ahead. */
+  async view(position: number, length: number): Promise<Buffer> {
     const hit = this.find(position, length);
     if (hit || !this.handle || length === 0) return hit ?? Buffer.alloc(0);
     const ahead = Math.max(0, Math.min(Math.max(length, WINDOW), this.size - position));
-    const bytes = await readFully(this.handle, position, ahead);
+    this.recent = undefined;
+    const bytes = await readFully(this.handle, position, ahead, ahead <= this.spare.length ? this.spare : undefined);
     this.recent = { start: position, bytes };
     return bytes.subarray(0, Math.min(length, bytes.length));
+  }
+
+  async readAt(position: number, length: number): Promise<Buffer> {
+    return Buffer.from(await this.view(position, length));
   }
 
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: ReadCallback): void {
@@ -81,7 +113,7 @@ class WindowReader extends yauzl.RandomAccessReader {
       process.nextTick(callback, null, length);
       return;
     }
-    this.readAt(position, length).then(
+    this.view(position, length).then(
       (bytes) => callback(null, bytes.copy(buffer, offset)),
       (err: Error) => callback(err),
     );
@@ -128,29 +160,56 @@ function directoryStart(tail: Buffer, tailStart: number): number | undefined {
   return undefined;
 }
 
-/** A zip held whole in memory. */
-export function windowedBuffer(whole: Buffer): Promise<WindowedZip> {
-  return openWith(new WindowReader(undefined, whole.length, { start: 0, bytes: whole }), whole.length);
-}
-
-/** A zip file of `size` bytes on an open handle (closed by the caller, after the archive is done with). */
-export async function windowedFile(handle: FileHandle, size: number): Promise<WindowedZip> {
-  const tailStart = Math.max(0, size - TAIL);
-  let start = tailStart;
-  let bytes = await readFully(handle, tailStart, size - tailStart);
-  const directory = directoryStart(bytes, tailStart);
-  if (directory !== undefined && directory < tailStart && tailStart - directory <= DIRECTORY_CAP) {
-    bytes = Buffer.concat([await readFully(handle, directory, tailStart - directory), bytes]);
-    start = directory;
+/**
+ * A zip file of `size` bytes on an open handle, closed by the caller once the archive is closed. Up to
+ * `wholeUpTo` bytes it is read whole with one read; else its tail, and its central directory with one
+ * more read when the tail does not hold it.
+ */
+export async function openWindowed(handle: FileHandle, size: number, wholeUpTo: number): Promise<WindowedZip> {
+  const slot = takeSlot();
+  try {
+    if (size <= Math.min(wholeUpTo, SLOT)) {
+      const whole = await readFully(handle, 0, size, slot);
+      const reader = new WindowReader(undefined, whole.length, { start: 0, bytes: whole }, Buffer.alloc(0));
+      return { ...(await openWith(reader, whole.length, slot)), whole };
+    }
+    const tailStart = Math.max(0, size - TAIL);
+    const directory = directoryStart(await readFully(handle, tailStart, size - tailStart, slot), tailStart);
+    let pinned: Window;
+    if (directory !== undefined && directory < tailStart && tailStart - directory <= DIRECTORY_CAP) {
+      // The directory and the tail, as one window: in the slot when they fit in half of it.
+      const length = size - directory;
+      const into = length <= SLOT / 2 ? slot : undefined;
+      pinned = { start: directory, bytes: await readFully(handle, directory, length, into) };
+    } else {
+      pinned = { start: tailStart, bytes: slot.subarray(0, size - tailStart) };
+    }
+    const spare = pinned.bytes.buffer === slot.buffer ? slot.subarray(pinned.bytes.length) : slot;
+    return await openWith(new WindowReader(handle, size, pinned, spare), size, slot);
+  } catch (err) {
+    giveBack(slot);
+    throw err;
   }
-  return openWith(new WindowReader(handle, size, { start, bytes }), size);
 }
 
-function openWith(reader: WindowReader, size: number): Promise<WindowedZip> {
+function openWith(reader: WindowReader, size: number, slot: Buffer): Promise<WindowedZip> {
   return new Promise((resolve, reject) => {
     yauzl.fromRandomAccessReader(reader, size, yauzlOptions, (err, zip) => {
-      if (err || !zip) reject(err ?? new Error('unreadable'));
-      else resolve({ zip, readAt: (position, length) => reader.readAt(position, length) });
+      if (err || !zip) {
+        reject(err ?? new Error('unreadable'));
+        return;
+      }
+      let open = true;
+      resolve({
+        zip,
+        readAt: (position, length) => reader.readAt(position, length),
+        close: () => {
+          if (!open) return;
+          open = false;
+          zip.close();
+          giveBack(slot);
+        },
+      });
     });
   });
 }
