@@ -131,6 +131,8 @@ interface ZipSource {
   whole?: Buffer;
   readAt(position: number, length: number): Promise<Buffer>;
   close(): Promise<void>;
+  /** The central directory in memory, when it is (see zip-window.ts). */
+  directory(): { bytes: Buffer; count: number } | undefined;
 }
 
 /** A file we may not open or read is unreadable, not corrupt. */
@@ -168,6 +170,7 @@ async function openZip(path: string): Promise<ZipSource> {
       zip: opened.zip,
       ...(opened.whole ? { whole: opened.whole } : {}),
       readAt: opened.readAt,
+      directory: opened.directory,
       close: async () => {
         opened.close();
         await handle.close();
@@ -225,23 +228,124 @@ interface ZipListing {
   tops: Set<string>;
   /** Top-level `*.dist-info` folders (a wheel has one). */
   distInfoDirs: Set<string>;
+  /** The previous member's top folder, when it has one. */
+  lastTop?: string;
 }
 
 const KEPT = /^[^/]+\.dist-info\/(METADATA|WHEEL|entry_points\.txt)$|^[^/]+\/PKG-INFO$/;
 
-async function listZipEntries(zip: yauzl.ZipFile, whole: boolean): Promise<ZipListing> {
-  return new Promise((resolve, reject) => {
-    const listing: ZipListing = {
-      kept: [],
-      names: new Set(),
-      count: 0,
-      methods: new Set(),
-      firstOffset: Number.POSITIVE_INFINITY,
-      directoryFraming: null,
-      tops: new Set(),
-      distInfoDirs: new Set(),
-      ...(whole ? { sizes: new Map() } : {}),
+function emptyListing(whole: boolean): ZipListing {
+  return {
+    kept: [],
+    names: new Set(),
+    count: 0,
+    methods: new Set(),
+    firstOffset: Number.POSITIVE_INFINITY,
+    directoryFraming: null,
+    tops: new Set(),
+    distInfoDirs: new Set(),
+    ...(whole ? { sizes: new Map() } : {}),
+  };
+}
+
+/** One member's record in the listing (both readings of the directory add them the same way). */
+function addToListing(listing: ZipListing, name: string, fields: MemberFields, entry: () => yauzl.Entry): void {
+  listing.count++;
+  if (fields.compressionMethod !== 0 && fields.compressionMethod !== 8) listing.methods.add(fields.compressionMethod);
+  if (fields.relativeOffsetOfLocalHeader < listing.firstOffset) listing.firstOffset = fields.relativeOffsetOfLocalHeader;
+  if (listing.directoryFraming === null) {
+    if (fields.generalPurposeBitFlag & 0x08) listing.directoryFraming = 'ZIP contains a data descriptor';
+    else if (listing.names.has(name)) listing.directoryFraming = 'Duplicate filename in central directory';
+    else if (fields.fileCommentLength > 0) listing.directoryFraming = 'Comment in central directory';
+  }
+  listing.names.add(name);
+  listing.sizes?.set(name, [fields.compressedSize, fields.uncompressedSize]);
+  // Most members share the previous one's top folder: no new string for it then.
+  const last = listing.lastTop;
+  const sameTop = last !== undefined && name.length > last.length && name.charCodeAt(last.length) === 0x2f && name.startsWith(last);
+  if (!sameTop) {
+    const slash = name.indexOf('/');
+    const top = slash < 0 ? name : name.slice(0, slash);
+    if (top !== '') listing.tops.add(top);
+    if (slash > 0 && top.endsWith('.dist-info')) listing.distInfoDirs.add(top);
+    listing.lastTop = slash < 0 ? undefined : top;
+  }
+  if (name.charCodeAt(name.length - 1) !== 0x2f && KEPT.test(name)) listing.kept.push(entry());
+}
+
+type MemberFields = Pick<
+  yauzl.Entry,
+  'generalPurposeBitFlag' | 'compressionMethod' | 'crc32' | 'compressedSize' | 'uncompressedSize' | 'relativeOffsetOfLocalHeader' | 'fileCommentLength'
+>;
+
+/**
+ * The central directory read straight from the bytes in memory, for the common case: every record
+ * plain (no Unicode Path field, no name yauzl would refuse or Python would read differently, no
+ * ZIP64 field, CP437 names in ASCII). Anything else returns undefined and yauzl reads the directory
+ * record by record, with its checks and its words: this only saves its objects for every record.
+ */
+function fastListing(directory: { bytes: Buffer; count: number }, whole: boolean, yauzlModule: typeof yauzl): ZipListing | undefined {
+  const { bytes, count } = directory;
+  const listing = emptyListing(whole);
+  let p = 0;
+  for (let n = 0; n < count; n++) {
+    if (p + 46 > bytes.length || bytes.readUInt32LE(p) !== 0x02014b50) return undefined;
+    const flag = bytes.readUInt16LE(p + 8);
+    const fields: MemberFields = {
+      generalPurposeBitFlag: flag,
+      compressionMethod: bytes.readUInt16LE(p + 10),
+      crc32: bytes.readUInt32LE(p + 16),
+      compressedSize: bytes.readUInt32LE(p + 20),
+      uncompressedSize: bytes.readUInt32LE(p + 24),
+      fileCommentLength: bytes.readUInt16LE(p + 32),
+      relativeOffsetOfLocalHeader: bytes.readUInt32LE(p + 42),
     };
+    const nameLength = bytes.readUInt16LE(p + 28);
+    const extraLength = bytes.readUInt16LE(p + 30);
+    const nameStart = p + 46;
+    const extraStart = nameStart + nameLength;
+    const next = extraStart + extraLength + fields.fileCommentLength;
+    if (flag & 0x40 || next > bytes.length) return undefined;
+    if (fields.compressedSize === 0xffffffff || fields.uncompressedSize === 0xffffffff || fields.relativeOffsetOfLocalHeader === 0xffffffff) return undefined;
+    for (let i = extraStart; i < extraStart + extraLength - 3; ) {
+      const id = bytes.readUInt16LE(i);
+      const end = i + 4 + bytes.readUInt16LE(i + 2);
+      if (id === 0x7075 || id === 0x0001 || end > extraStart + extraLength) return undefined;
+      i = end;
+    }
+    const utf8 = (flag & 0x800) !== 0;
+    for (let i = nameStart; i < extraStart; i++) {
+      const c = bytes[i] as number;
+      if (c === 0 || c === 0x5c || (!utf8 && (c < 0x20 || c >= 0x7f))) return undefined;
+    }
+    const name = bytes.toString(utf8 ? 'utf8' : 'latin1', nameStart, extraStart);
+    if (/^[a-zA-Z]:/.test(name) || name.startsWith('/') || (name.includes('..') && name.split('/').includes('..'))) return undefined;
+    if (fields.compressionMethod === 0 && fields.compressedSize !== fields.uncompressedSize + (flag & 0x1 ? 12 : 0)) return undefined;
+    addToListing(listing, name, fields, () => {
+      const entry = Object.assign(new yauzlModule.Entry(), fields, {
+        fileName: name,
+        fileNameLength: nameLength,
+        extraFieldLength: extraLength,
+        fileNameRaw: Buffer.from(bytes.subarray(nameStart, extraStart)),
+        extraFields: [],
+        fileComment: '',
+        comment: '',
+      });
+      return entry;
+    });
+    p = next;
+  }
+  return listing;
+}
+
+async function listZipEntries(source: ZipSource, whole: boolean): Promise<ZipListing> {
+  const { default: yauzlModule } = await import('yauzl');
+  const directory = source.directory();
+  const fast = directory ? fastListing(directory, whole, yauzlModule) : undefined;
+  if (fast) return fast;
+  const { zip } = source;
+  return new Promise((resolve, reject) => {
+    const listing = emptyListing(whole);
     zip.on('entry', (entry: yauzl.Entry) => {
       const why = ambiguousName(entry);
       if (why) {
@@ -252,22 +356,7 @@ async function listZipEntries(zip: yauzl.ZipFile, whole: boolean): Promise<ZipLi
         );
         return;
       }
-      const name = entry.fileName;
-      listing.count++;
-      if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) listing.methods.add(entry.compressionMethod);
-      if (entry.relativeOffsetOfLocalHeader < listing.firstOffset) listing.firstOffset = entry.relativeOffsetOfLocalHeader;
-      if (listing.directoryFraming === null) {
-        if (entry.generalPurposeBitFlag & 0x08) listing.directoryFraming = 'ZIP contains a data descriptor';
-        else if (listing.names.has(name)) listing.directoryFraming = 'Duplicate filename in central directory';
-        else if (entry.fileCommentLength > 0) listing.directoryFraming = 'Comment in central directory';
-      }
-      listing.names.add(name);
-      listing.sizes?.set(name, [entry.compressedSize, entry.uncompressedSize]);
-      const slash = name.indexOf('/');
-      const top = slash < 0 ? name : name.slice(0, slash);
-      if (top !== '') listing.tops.add(top);
-      if (slash > 0 && top.endsWith('.dist-info')) listing.distInfoDirs.add(top);
-      if (KEPT.test(name)) listing.kept.push(entry);
+      addToListing(listing, entry.fileName, entry, () => entry);
       zip.readEntry();
     });
     zip.once('end', () => resolve(listing));
@@ -308,7 +397,7 @@ function memberNames(listing: ZipListing): { members?: ReadonlySet<string> } {
 async function withZip<T>(path: string, use: (source: ZipSource, listing: ZipListing) => Promise<T>): Promise<T> {
   const source = await openZip(path);
   try {
-    return await use(source, await listZipEntries(source.zip, source.whole !== undefined));
+    return await use(source, await listZipEntries(source, source.whole !== undefined));
   } finally {
     await source.close();
   }

@@ -54,6 +54,11 @@ export interface WindowedZip {
   readAt(position: number, length: number): Promise<Buffer>;
   /** Closes the archive and gives its buffer back (the caller closes the file). */
   close(): void;
+  /**
+   * The central directory's bytes from its first record to the end of what was read (a view, valid
+   * until close) and its record count, when they are in memory; undefined if not (then yauzl reads it).
+   */
+  directory(): { bytes: Buffer; count: number } | undefined;
 }
 
 export const yauzlOptions = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false } as const;
@@ -81,6 +86,12 @@ class WindowReader extends yauzl.RandomAccessReader {
     private readonly spare: Buffer,
   ) {
     super();
+  }
+
+  /** The bytes held from `position` to the end of the pinned window. */
+  pinnedFrom(position: number): Buffer | undefined {
+    const { start, bytes } = this.pinned;
+    return position >= start && position <= start + bytes.length ? bytes.subarray(position - start) : undefined;
   }
 
   private find(position: number, length: number): Buffer | undefined {
@@ -203,6 +214,12 @@ function openWith(reader: WindowReader, size: number, slot: Buffer): Promise<Win
       resolve({
         zip,
         readAt: (position, length) => reader.readAt(position, length),
+        directory: () => {
+          // yauzl's cursor (where its first readEntry would read) and count, after its end-record checks.
+          const { readEntryCursor, entryCount } = zip as yauzl.ZipFile & { readEntryCursor: number };
+          const bytes = reader.pinnedFrom(readEntryCursor);
+          return bytes && Number.isSafeInteger(entryCount) ? { bytes, count: entryCount } : undefined;
+        },
         close: () => {
           if (!open) return;
           open = false;

@@ -3,24 +3,27 @@
  * needs and nothing more (no HTTP client, no logger, no engine): its results go to stdout, as twine
  * prints them (`check > report.txt` keeps them).
  */
-import v8 from 'node:v8';
 import { ExitCode } from '../errors.js';
 import type { CliIo, GlobalFlags } from './types.js';
 
 /**
- * Reading a thousand archives makes short-lived garbage at a steady rate (yauzl's objects for each
- * directory record) with a little of it surviving each collection, on which V8 doubles its young
- * generation up to 2 × 16 MiB: a third of the peak memory of a large check. Growth is turned off for
- * this process (the flag is read when V8 would grow the space, so setting it now takes effect); the
- * young generation stays at its starting 2 × 1 MiB, collected more often: no measurable time.
+ * Reading a thousand archives makes short-lived garbage at a steady rate with a little of it surviving
+ * each collection: V8 then doubles its young generation up to 2 × 16 MiB and lets the old one grow
+ * well past what is alive (about 8 MiB and the read buffers), which was most of a large check's peak
+ * memory. For this process only (`check` is the CLI's whole run; the library's check() sets nothing)
+ * the young generation keeps its starting 2 × 1 MiB and the old one grows by half of what is alive
+ * after each full collection instead of V8's default (up to 4×). Both flags are read when V8 resizes,
+ * so setting them now takes effect. Measured on 967 real wheels: peak RSS 110 -> 93 MiB, time within
+ * the noise (about +0.2 s of collections).
  */
-function keepYoungGenerationSmall(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+async function keepHeapSmall(): Promise<void> {
+  const { default: v8 } = await import('node:v8');
+  v8.setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=50');
 }
 
 export async function runCheck(paths: string[], flags: { strict?: boolean }, io: CliIo, global: GlobalFlags): Promise<number> {
   const print = (line: string) => io.stdout(`${line}\n`);
-  if (paths.length > 1) keepYoungGenerationSmall();
+  await keepHeapSmall();
   const { check } = await import('../check.js');
   const report = await check(paths, { cwd: io.cwd, strict: flags.strict === true });
   if (global.verbose) for (const ignored of report.ignored) io.stderr(`debug: ignored ${ignored} (not a distribution)\n`);
