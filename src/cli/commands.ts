@@ -7,8 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, isMoleculeError } from '../errors.js';
 import { loadPyprojectConfig } from '../config/pyproject.js';
-import { ENGINE_OPTIONS } from '../config/options.js';
-import { engineSettings, resolveSettings, SECRET_ENV, type EngineSettings, type PublishRequest } from '../config/settings.js';
+import { engineSettings, resolveSettings, SECRET_ENV, type PublishRequest } from '../config/settings.js';
 import { InvalidArtifactsError, prepare } from '../prepare.js';
 import { publish } from '../publish.js';
 import { cell, renderMarkdown, headline } from '../report/markdown.js';
@@ -16,6 +15,7 @@ import { eventPrinter, interruptedLine, printInspections, printTargets } from '.
 import { barProgress, lineProgress, noProgress, type ProgressDisplay } from './progress.js';
 import { colorWanted, createLog, type LogFormat, type Verbosity } from '../log.js';
 import { command, isActions, stepOutputs, stoppedOutputs, writeStepOutputs } from '../report/actions.js';
+import { explicitEngine, targetFlags } from './request.js';
 import type { CliIo, Console, GlobalFlags, PublishFlags, RunState } from './types.js';
 
 function verbosity(flags: GlobalFlags): Verbosity {
@@ -66,38 +66,18 @@ async function progressFor(io: CliIo, session: Session, global: GlobalFlags, jso
 
 /** The command line's flags as a publish request (engine options only where given as flags). */
 function requestFrom(paths: string[], flags: PublishFlags, io: CliIo): PublishRequest {
-  const explicit = new Set(flags.explicit ?? []);
-  const engine: Partial<EngineSettings> = {};
-  for (const spec of ENGINE_OPTIONS) {
-    if (explicit.has(spec.key)) (engine as Record<string, number | boolean>)[spec.key] = flags[spec.key] ?? spec.default;
-  }
-  const optional = {
-    giteaUrl: flags.giteaUrl,
-    giteaOwner: flags.giteaOwner,
-    giteaRepositoryUrl: flags.giteaRepositoryUrl,
-    pypiUrl: flags.pypiUrl,
-    pypiIndexUrl: flags.pypiIndexUrl,
-    pyproject: flags.pyproject,
-    repository: flags.repository,
-    repositoryKind: flags.repositoryKind,
-    linkRepository: flags.linkRepository,
-    configFile: flags.configFile,
-    only: flags.only,
-    cert: flags.cert,
-    clientCert: flags.clientCert,
-  };
   return {
     paths,
     cwd: io.cwd,
     env: io.env,
     dryRun: flags.dryRun === true,
     ...(flags.pypi === false ? { pypi: false } : {}),
-    engine,
+    engine: explicitEngine(flags),
     allowHttp: flags.allowHttp === true,
     attestations: flags.attestations === true,
     ...(flags.trustedPublishing === false ? { trustedPublishing: false } : {}),
     ...(flags.offline === true ? { offline: true } : {}),
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    ...targetFlags(flags),
   };
 }
 

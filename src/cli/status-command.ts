@@ -7,11 +7,12 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ENGINE_OPTIONS, type EngineSettings } from '../config/options.js';
+import type { EngineSettings } from '../config/options.js';
 import { resolveSettings, type PublishRequest } from '../config/settings.js';
 import { ExitCode } from '../errors.js';
 import { digestText, parseStatusSpec, status, type FileCopy, type ProjectStatus, type StatusReport } from '../status.js';
 import { VERSION } from '../version.js';
+import { explicitEngine, targetFlags } from './request.js';
 import type { CliIo, GlobalFlags, RunState } from './types.js';
 
 /** What commander parses for `status`. */
@@ -85,35 +86,16 @@ export async function runStatus(specTexts: string[], flags: StatusFlags, io: Cli
 }
 
 function requestFrom(flags: StatusFlags, io: CliIo): PublishRequest {
-  const explicit = new Set(flags.explicit ?? []);
-  const engine: Partial<EngineSettings> = {};
-  for (const spec of ENGINE_OPTIONS) {
-    if (explicit.has(spec.key)) (engine as Record<string, number | boolean>)[spec.key] = flags[spec.key] ?? spec.default;
-  }
-  const optional = {
-    giteaUrl: flags.giteaUrl,
-    giteaOwner: flags.giteaOwner,
-    giteaRepositoryUrl: flags.giteaRepositoryUrl,
-    pypiUrl: flags.pypiUrl,
-    pypiIndexUrl: flags.pypiIndexUrl,
-    pyproject: flags.pyproject,
-    repository: flags.repository,
-    repositoryKind: flags.repositoryKind,
-    configFile: flags.configFile,
-    only: flags.only,
-    cert: flags.cert,
-    clientCert: flags.clientCert,
-  };
   return {
     cwd: io.cwd,
     env: io.env,
     // As a dry run: missing credentials are not fatal (an index is read anonymously where it allows it).
     dryRun: true,
     ...(flags.pypi === false ? { pypi: false } : {}),
-    engine,
+    engine: explicitEngine(flags),
     allowHttp: flags.allowHttp === true,
     trustedPublishing: false,
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    ...targetFlags(flags),
   };
 }
 
