@@ -589,6 +589,36 @@ function renderRealWheels(rw, runs, out) {
       2,
     ),
   );
+  const reads = (sum) => `${f(sum.readCalls, 0)} read calls, ${f(sum.readMB, 0)} MB`;
+  out.push(`reads (from /proc/PID/io, a lower bound): molecule-publish ${reads(rw.molecule)}; python floor ${reads(rw.floor)}`);
+  if (rw.rssByCount) {
+    const by = rw.rssByCount.map((r) => `${f(r.peakRssMiB, 0)} MiB at ${r.files}${r.ok ? '' : ' (FAILED)'}`).join(', ');
+    const qs = rw.quarters.map((r) => `${f(r.peakRssMiB, 0)}${r.ok ? '' : ' (FAILED)'}`).join(' / ');
+    out.push(`peak RSS by number of files: ${by}; each quarter alone: ${qs} MiB`);
+    // Issue 21's goals: <= 3x the floor, <= 100 MB at every count, flat (all of it costs no more
+    // than its heaviest quarter alone, within 10%: what the count adds, not what the files are).
+    const peaks = rw.rssByCount.map((r) => r.peakRssMiB);
+    const all = rw.rssByCount[rw.rssByCount.length - 1].peakRssMiB;
+    const heaviest = Math.max(...rw.quarters.map((r) => r.peakRssMiB));
+    const mark = (met) => (met ? 'met' : 'MISSED');
+    out.push(
+      "issue 21's goals (this run):",
+      table(
+        ['goal', 'target', 'measured', ''],
+        [
+          ['time vs floor', '<= 3x', `${f(rw.ratio.wall)}x`, mark(rw.ratio.wall <= 3)],
+          ['peak RSS', '<= 100 MB at every count', `${f((Math.max(...peaks) * 1048576) / 1e6, 0)} MB`, mark(Math.max(...peaks) * 1048576 <= 100e6)],
+          [
+            'flat in the count',
+            'all <= 1.1x the heaviest quarter',
+            `${f(all / heaviest)}x (${f(all, 0)} / ${f(heaviest, 0)} MiB)`,
+            mark(all <= 1.1 * heaviest),
+          ],
+        ],
+        2,
+      ),
+    );
+  }
   const problems = [...rw.molecule.problems.map((p) => `molecule-publish check: ${p}`), ...rw.floor.problems.map((p) => `python floor: ${p}`)];
   if (problems.length) out.push('FAILED RUNS (left out of the medians):', ...problems.map((p) => `  ${p}`));
 }
