@@ -6,7 +6,7 @@
  * The metadata is capped (16 MiB) so a zip or tar bomb cannot eat memory.
  */
 import { createReadStream } from 'node:fs';
-import { crc32, createGunzip } from 'node:zlib';
+import { crc32, createGunzip, inflateRawSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -365,6 +365,24 @@ async function listZipEntries(source: ZipSource, whole: boolean): Promise<ZipLis
   });
 }
 
+/** A deflated member up to this size is inflated with one call (larger ones as a stream). */
+const WHOLE_INFLATE = 4 * 1024 * 1024;
+
+/** Inflates a member that must come to `size` bytes; yauzl's words when it does not (see readZipEntry). */
+function inflateExactly(raw: Buffer, size: number): Buffer {
+  let out: Buffer;
+  try {
+    out = inflateRawSync(raw, { maxOutputLength: Math.max(1, size + 1) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`too many bytes in the stream. expected ${size}. got at least ${size + 1}`);
+    throw err;
+  }
+  if (out.length > size) throw new Error(`too many bytes in the stream. expected ${size}. got at least ${out.length}`);
+  if (out.length < size) throw new Error(`not enough bytes in the stream. expected ${size}. got only ${out.length}`);
+  return out;
+}
+
 async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number): Promise<Buffer> {
   if (entry.uncompressedSize > cap) {
     throw new ArchiveProblem(`${entry.fileName} is ${entry.uncompressedSize} bytes, over the ${cap}-byte limit for metadata`);
@@ -373,11 +391,18 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw new ArchiveProblem(`${entry.fileName} is compressed with method ${entry.compressionMethod} (only stored and deflate are read here, and by PyPI)`);
   }
+  // A deflated member of a plausible size is read raw (yauzl still checks its local header and its
+  // bounds) and inflated in one call: a zlib stream per member cost more than the inflating. yauzl's
+  // size check is kept, in its words; anything larger is inflated as a stream, bounded by the cap.
+  const whole = entry.compressionMethod === 8 && entry.compressedSize <= Math.min(cap, WHOLE_INFLATE);
   const stream = await new Promise<Readable>((resolve, reject) => {
-    zip.openReadStream(entry, (err, s) => (err || !s ? reject(new ArchiveProblem(`cannot read ${entry.fileName} (${err?.message})`)) : resolve(s)));
+    zip.openReadStream(entry, whole ? { decodeFileData: false } : {}, (err, s) =>
+      err || !s ? reject(new ArchiveProblem(`cannot read ${entry.fileName} (${err?.message})`)) : resolve(s),
+    );
   });
   try {
-    return await collect(stream, cap, entry.fileName);
+    if (!whole) return await collect(stream, cap, entry.fileName);
+    return inflateExactly(await collect(stream, entry.compressedSize, entry.fileName), entry.uncompressedSize);
   } catch (err) {
     if (err instanceof ArchiveProblem) throw err;
     const message = (err as Error).message;
