@@ -33,9 +33,15 @@ const CHECK_TARGETS = [
   { kind: pypiKind, policy: 'best-effort' },
 ] as const;
 
-export async function check(paths: readonly string[], options: { cwd?: string; strict?: boolean } = {}): Promise<CheckReport> {
+export async function check(
+  paths: readonly string[],
+  options: { cwd?: string; strict?: boolean /** Told how many files were found, before any is read. */; onDiscovered?: (files: number) => void } = {},
+): Promise<CheckReport> {
   // Nothing is sent: each file's metadata is dropped once it is checked (peak memory flat in the number of files).
-  const { inspections, discovery } = await inspectSet(paths, options.cwd ?? process.cwd(), { keepMetadata: false });
+  const { inspections, discovery } = await inspectSet(paths, options.cwd ?? process.cwd(), {
+    keepMetadata: false,
+    ...(options.onDiscovered ? { onDiscovered: options.onDiscovered } : {}),
+  });
   const artifacts = inspections.flatMap((i) => (i.errors.length === 0 && i.artifact ? [i.artifact] : []));
   const refusals = CHECK_TARGETS.map((t) => ({ ...t, refused: t.kind.refusals(artifacts) }));
   const files = inspections.map((i): FileCheck => {

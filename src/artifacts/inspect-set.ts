@@ -16,9 +16,10 @@ export interface InspectedSet {
 export async function inspectSet(
   paths: readonly string[],
   cwd = process.cwd(),
-  options: { digest?: boolean; signal?: AbortSignal; keepMetadata?: boolean } = {},
+  options: { digest?: boolean; signal?: AbortSignal; keepMetadata?: boolean; onDiscovered?: (files: number) => void } = {},
 ): Promise<InspectedSet> {
   const discovery = await discoverDistributions(paths, cwd);
+  options.onDiscovered?.(discovery.files.length);
   // Reading a wheel's metadata is a few small reads: more in flight than cores keeps the disk busy.
   // A signal stops the reading between files (each is bounded in size and time): no file is left half-read.
   const inspections = await mapLimited(discovery.files, 8, async (f) => {
