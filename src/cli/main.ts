@@ -45,6 +45,17 @@ function engineOption(spec: EngineOptionSpec): Option {
   });
 }
 
+/** Where Gitea and PyPI are: the same options for publish and status. */
+function addTargetOptions(command: Command, noPypi: string): void {
+  command
+    .option('--gitea-url <url>', `Gitea base URL, e.g. https://git.example.com (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
+    .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
+    .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)
+    .option('--pypi-url <url>', `PyPI upload URL (env ${ENV.pypiUrl})`, undefined)
+    .option('--pypi-index-url <url>', `PyPI simple index (env ${ENV.pypiIndexUrl}; default from the upload URL)`)
+    .option('--no-pypi', noPypi);
+}
+
 export function buildProgram(io: CliIo, state: RunState): Command {
   const program = new Command('molecule-publish')
     .description('Publish Python wheels and sdists to a Gitea PyPI registry (required) and PyPI (best-effort).')
@@ -83,12 +94,6 @@ export function buildProgram(io: CliIo, state: RunState): Command {
         "with --rehearse: also publish to a local double of this registry, as a third required target (its answers from the server's source or documentation)",
       ).choices(REGISTRY_KIND_NAMES.filter((k) => k !== 'generic')),
     )
-    .option('--gitea-url <url>', `Gitea base URL, e.g. https://git.example.com (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
-    .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
-    .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)
-    .option('--pypi-url <url>', `PyPI upload URL (env ${ENV.pypiUrl})`, undefined)
-    .option('--pypi-index-url <url>', `PyPI simple index (env ${ENV.pypiIndexUrl}; default from the upload URL)`)
-    .option('--no-pypi', 'do not publish to PyPI')
     .option('--summary <file>', 'append the Markdown summary to FILE (default $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print the JSON report on stdout (the Markdown summary then goes to stderr)')
     .option('--allow-http', 'allow plain http:// to hosts other than loopback (credentials in clear text)')
@@ -114,6 +119,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
       ]),
     )
     .addHelpText('after', EXIT_CODES_HELP);
+  addTargetOptions(publish, 'do not publish to PyPI');
   for (const spec of ENGINE_OPTIONS) publish.addOption(engineOption(spec));
   publish.action(async (paths: string[], flags: PublishFlags, command: Command) => {
     // Which engine options the user set (flag) and which are commander's defaults: the
@@ -145,12 +151,6 @@ export function buildProgram(io: CliIo, state: RunState): Command {
       'what each registry holds for a release (no dist/ needed): per file, which targets list it and its sha256; missing files; other bytes under one name',
     )
     .argument('<projects...>', 'NAME (its newest version any target lists) or NAME==VERSION')
-    .option('--gitea-url <url>', `Gitea base URL (env ${ENV.giteaUrl}; default $GITHUB_SERVER_URL)`)
-    .option('--gitea-owner <owner>', `user or organisation owning the packages (env ${ENV.giteaOwner}; default $GITHUB_REPOSITORY_OWNER)`)
-    .option('--gitea-repository-url <url>', `the whole upload URL instead (env ${ENV.giteaRepositoryUrl})`)
-    .option('--pypi-url <url>', `PyPI upload URL (env ${ENV.pypiUrl})`, undefined)
-    .option('--pypi-index-url <url>', `PyPI simple index (env ${ENV.pypiIndexUrl}; default from the upload URL)`)
-    .option('--no-pypi', 'leave PyPI out')
     .option('--pyproject <file>', 'read [tool.molecule-publish] from FILE (default ./pyproject.toml, if present)')
     .option('--only <target>', 'look at this target alone')
     .option('-r, --repository <name>', 'look at this .pypirc section alone (env TWINE_REPOSITORY)')
@@ -165,6 +165,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
       'after',
       '\nExit codes:\n  0  every target lists every file of each version, with the same bytes\n  1  a file missing at a target (best-effort ones included), other bytes under one name, an unreadable index, or no such version\n  2  usage or configuration error',
     );
+  addTargetOptions(status, 'leave PyPI out');
   for (const spec of ENGINE_OPTIONS.filter((o) => o.key === 'timeout' || o.key === 'indexTimeout')) status.addOption(engineOption(spec));
   status.action(async (projects: string[], flags: import('./status-command.js').StatusFlags, command: Command) => {
     flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
