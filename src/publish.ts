@@ -59,14 +59,15 @@ export async function publish(plan: Plan, deps: Partial<EngineDeps> = {}): Promi
     if (target.target.linkRepository && (report.status === 'success' || report.status === 'partial')) {
       const links = await linkPackages(target.target, report, artifacts, plan.engine);
       if (links.length > 0) report.links = links;
+      // One warning per cause (a Gitea without the API answers every package alike), naming the packages.
+      const failed = new Map<string, typeof links>();
       for (const link of links) {
-        if (link.status === 'failed') {
-          d.emit({
-            type: 'warning',
-            target: target.target.id,
-            message: `could not link ${link.package} to ${link.repository} (${link.detail ?? 'failed'})${link.hint ? `; hint: ${link.hint}` : ''}`,
-          });
-        }
+        if (link.status !== 'failed') continue;
+        const cause = `${link.repository} (${link.detail ?? 'failed'})${link.hint ? `; hint: ${link.hint}` : ''}`;
+        failed.set(cause, [...(failed.get(cause) ?? []), link]);
+      }
+      for (const [cause, group] of failed) {
+        d.emit({ type: 'warning', target: target.target.id, message: `could not link ${group.map((l) => l.package).join(', ')} to ${cause}` });
       }
     }
     targets.push(report);

@@ -47,13 +47,14 @@ describe.concurrent('linking packages to their repository', () => {
     expect(linkPosts(g)).toHaveLength(2);
   });
 
-  it('a Gitea without the link API (before 1.24): a warning per package with a hint, exit 0, the release published', async ({ onTestFinished }) => {
+  it('a Gitea without the link API (before 1.24): one warning naming the packages, with a hint; exit 0, the release published', async ({ onTestFinished }) => {
     const g = await gitea(onTestFinished, {});
     const r = await runMain(['--gitea-url', g.url, '--gitea-owner', g.owner, '--no-pypi', '--link-repository', `${g.owner}/app`, release()], {
       env: giteaEnv(),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/could not link linked-(one|two) to molecule\/app \(HTTP 404.*hint: Gitea before 1\.24 has no package link API/g)).toHaveLength(2);
+    expect(r.stderr.match(/could not link/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/could not link linked-one, linked-two to molecule\/app \(HTTP 404.*hint: Gitea before 1\.24 has no package link API/);
     expect(g.files()).toHaveLength(3);
   });
 
