@@ -13,27 +13,10 @@ import { ExitCode } from '../errors.js';
 import { digestText, parseStatusSpec, status, type FileCopy, type ProjectStatus, type StatusReport } from '../status.js';
 import { VERSION } from '../version.js';
 import { explicitEngine, targetFlags } from './request.js';
-import type { CliIo, GlobalFlags, RunState } from './types.js';
+import type { CliIo, GlobalFlags, RunState, TargetLocationFlags } from './types.js';
 
 /** What commander parses for `status`. */
-export interface StatusFlags
-  extends Pick<
-      PublishRequest,
-      | 'giteaUrl'
-      | 'giteaOwner'
-      | 'giteaRepositoryUrl'
-      | 'pypiUrl'
-      | 'pypiIndexUrl'
-      | 'pypi'
-      | 'allowHttp'
-      | 'cert'
-      | 'clientCert'
-      | 'only'
-      | 'repository'
-      | 'repositoryKind'
-      | 'configFile'
-    >,
-    Partial<EngineSettings> {
+export interface StatusFlags extends TargetLocationFlags, Partial<EngineSettings> {
   pyproject?: string;
   json?: boolean;
   summary?: string;

@@ -24,28 +24,26 @@ export interface CliIo {
   interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
 }
 
+/** The flags publish and status share: where the targets are, how to reach them. */
+export type TargetLocationFlags = Pick<
+  PublishRequest,
+  | 'giteaUrl'
+  | 'giteaOwner'
+  | 'giteaRepositoryUrl'
+  | 'pypiUrl'
+  | 'pypiIndexUrl'
+  | 'pypi'
+  | 'allowHttp'
+  | 'cert'
+  | 'clientCert'
+  | 'only'
+  | 'repository'
+  | 'repositoryKind'
+  | 'configFile'
+>;
+
 /** What commander parses for `publish`: the request's own fields, the engine options, and the CLI's. */
-export interface PublishFlags
-  extends Pick<
-      PublishRequest,
-      | 'dryRun'
-      | 'giteaUrl'
-      | 'giteaOwner'
-      | 'giteaRepositoryUrl'
-      | 'pypiUrl'
-      | 'pypiIndexUrl'
-      | 'pypi'
-      | 'allowHttp'
-      | 'cert'
-      | 'clientCert'
-      | 'attestations'
-      | 'only'
-      | 'repository'
-      | 'repositoryKind'
-      | 'linkRepository'
-      | 'configFile'
-    >,
-    Partial<EngineSettings> {
+export interface PublishFlags extends TargetLocationFlags, Pick<PublishRequest, 'dryRun' | 'attestations' | 'linkRepository'>, Partial<EngineSettings> {
   pyproject?: string;
   offline?: boolean;
   /** false with --no-trusted-publishing (commander's default is true: the environment decides then). */
