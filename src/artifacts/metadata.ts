@@ -115,14 +115,10 @@ export interface CoreMetadata {
   problems: string[];
 }
 
-/**
- * Characters Python's `str.splitlines()` breaks a line at, besides \n and \r: packaging's validator
- * (Warehouse, twine 6.1+) refuses a Summary that holds one ("'summary' must be a single line"). Other
- * control characters pass everywhere: packaging takes them (checked with packaging 26.3), Warehouse
- * turns a NUL into the text "\x00" (forklift/legacy.py, the form's clean-up), Gitea stores the fields
- * as JSON (package_version.metadata_json) and pip never reads them; docutils' README has a form feed.
- */
-export const LINE_BREAKING = /[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/;
+// Control characters pass everywhere: packaging takes them (checked with 26.2, what Warehouse pins at
+// 6b62157, and 26.3), Warehouse turns a NUL into the text "\x00" (forklift/legacy.py, the form's
+// clean-up), Gitea stores the fields as JSON (package_version.metadata_json) and pip never reads them;
+// docutils' README has a form feed. So none is a finding.
 
 export function parseCoreMetadata(text: string): CoreMetadata {
   const message = parseRfc822(text);

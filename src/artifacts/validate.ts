@@ -12,7 +12,6 @@
 import { normalizeName, pep625SdistFilename, type DistFilename } from './filename.js';
 import {
   KNOWN_HEADERS,
-  LINE_BREAKING,
   METADATA_VERSIONS,
   compareMetadataVersions,
   fieldSpec,
@@ -91,11 +90,11 @@ export function validateMetadata(meta: CoreMetadata): Findings {
   if (version === undefined || version.trim() === '') errors.push("'version' is a required field");
   else if (!isValidVersion(version)) errors.push(`'${shown(version)}' is an invalid value for Version (not PEP 440)`);
 
-  // packaging's Metadata validator: a Summary spanning lines (a continuation line, or a character
-  // Python's splitlines() breaks at, e.g. a form feed) is refused by twine 6.1+ and PyPI.
+  // packaging's Metadata validator: a Summary spanning lines (a continuation line) is refused by
+  // twine 6.1+ and PyPI. (packaging 26.3 also counts a form feed and the other characters Python's
+  // splitlines() breaks at; Warehouse pins 26.2, which does not, and takes such a Summary.)
   const summary = meta.single.summary;
-  if (summary !== undefined && (summary.includes('\n') || LINE_BREAKING.test(summary)))
-    refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
+  if (summary?.includes('\n')) refuse('Summary must be a single line', 'write the summary (description in pyproject.toml) on one line');
   // Warehouse's form: "summary: Field cannot be longer than 512 characters." (forklift/metadata.py).
   if (summary !== undefined && summary.length > 512) {
     refuse(`Summary is ${summary.length} characters long; PyPI takes at most 512`, 'shorten the summary (description in pyproject.toml)');

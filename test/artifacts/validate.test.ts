@@ -61,10 +61,10 @@ describe('validateMetadata', () => {
     expect(validateMetadata(meta)).toEqual({ errors: [], warnings: [], pypi: [] });
   });
 
-  it.each(['\u000b', '\u000c', '\u001c', '\u0085', '\u2028'])('a Summary holding %j (a line break to Python) is refused by PyPI only', (ch) => {
-    const findings = check([`Summary: one${ch}two`]);
-    expect(findings.errors).toEqual([]);
-    expect(findings.pypi.map((r) => r.reason)).toEqual(['Summary must be a single line']);
+  // packaging 26.2 (Warehouse's pin at 6b62157) refuses a Summary with a newline only; 26.3 counts a
+  // form feed too, but PyPI does not run it yet: the double (packaging 26.2's rule) takes it.
+  it.each(['\u000b', '\u000c', '\u001c', '\u0085'])('a Summary holding %j is no finding', (ch) => {
+    expect(check([`Summary: one${ch}two`])).toEqual({ errors: [], warnings: [], pypi: [] });
   });
 
   it.each(['foo bar', '-foo', 'foo-', 'föö', '.x'])('refuses the project name %j', (name) => {

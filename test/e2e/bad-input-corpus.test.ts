@@ -341,10 +341,14 @@ describe.concurrent('bad metadata: exit 3, one line naming the file and the fiel
     });
   });
 
-  it('18b. a form feed in the Summary is refused by PyPI only (packaging: must be a single line)', async () => {
+  it('18b. a form feed in the Summary publishes everywhere (Warehouse pins packaging 26.2, which takes it)', async () => {
     const dir = folder();
     writeWheel(dir, 'demo-1.0-py3-none-any.whl', { metadata: meta('demo', '1.0', { override: { Summary: 'one\u000ctwo' } }) });
-    await expectPypiOnly(dir, 'demo-1.0-py3-none-any.whl', /Summary must be a single line/);
+    await withRegistries(async (registries) => {
+      const r = await publishRun(registries, [dir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(registries.pypi.files().map((f) => f.filename)).toContain('demo-1.0-py3-none-any.whl');
+    });
   });
 
   it('19. Metadata-Version 2.0 (old `wheel` wrote it; pip and Gitea take it, packaging and so PyPI do not)', async () => {
