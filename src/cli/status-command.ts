@@ -12,6 +12,7 @@ import { resolveSettings, type PublishRequest } from '../config/settings.js';
 import { ExitCode } from '../errors.js';
 import { digestText, parseStatusSpec, status, type FileCopy, type ProjectStatus, type StatusReport } from '../status.js';
 import { VERSION } from '../version.js';
+import { cell } from '../report/markdown.js';
 import { explicitEngine, targetFlags } from './request.js';
 import type { CliIo, GlobalFlags, RunState, TargetLocationFlags } from './types.js';
 
@@ -80,11 +81,6 @@ function requestFrom(flags: StatusFlags, io: CliIo): PublishRequest {
     trustedPublishing: false,
     ...targetFlags(flags),
   };
-}
-
-/** A table cell: escape the pipe, keep it on one line. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 }
 
 function copyCell(copy: FileCopy | null | undefined): string {

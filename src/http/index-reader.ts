@@ -58,8 +58,8 @@ export type IndexLookup =
     }
   /** The project has no files there yet (404). */
   | { kind: 'absent' }
-  /** `status` and `location` when the server answered with something else than 200 or 404. */
-  | { kind: 'error'; message: string; status?: number; location?: string };
+  /** `status` when the server answered with something else than 200 or 404. */
+  | { kind: 'error'; message: string; status?: number };
 
 /** What a read keeps of a page: the run's own files of that project, and the first upload of its versions. */
 export interface IndexWant {
@@ -999,13 +999,7 @@ export async function readIndex(req: IndexRequest): Promise<IndexLookup> {
       // upload that follows a 404, instead of that upload opening another (one round trip, two with TLS).
       await drainSmall(response.body as AsyncIterable<Buffer> & { destroy(): void });
       if (response.statusCode === 404) return { kind: 'absent' };
-      const location = response.headers.location;
-      return {
-        kind: 'error',
-        message: `index ${shown} answered HTTP ${response.statusCode}`,
-        status: response.statusCode,
-        ...(typeof location === 'string' ? { location } : {}),
-      };
+      return { kind: 'error', message: `index ${shown} answered HTTP ${response.statusCode}`, status: response.statusCode };
     }
     const codings = String(response.headers['content-encoding'] ?? '')
       .toLowerCase()

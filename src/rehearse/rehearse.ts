@@ -14,7 +14,7 @@ import type { PublishReport } from '../outcome/model.js';
 import { prepare, type Plan } from '../prepare.js';
 import { publish } from '../publish.js';
 import { giteaProfileLabel, startGiteaRegistry, type GiteaProfile } from '../sandbox/gitea.js';
-import { startKindRegistry, type RegistryKindName as SandboxKindName } from '../sandbox/kinds.js';
+import type { RegistryKindName as SandboxKindName } from '../sandbox/kinds.js';
 import { startPypiRegistry } from '../sandbox/pypi.js';
 import type { EngineDeps } from '../upload/engine.js';
 import { readBack, type Rehearsal } from './read-back.js';
@@ -86,7 +86,8 @@ export async function rehearse(request: RehearsalRequest, options: RehearseOptio
       () => pypi.close(),
     );
     note(`the Gitea sandbox behaves as ${giteaProfileLabel(gitea.profile)}`);
-    const company = options.registryKind ? await startKindRegistry(options.registryKind) : undefined;
+    // The other registries' doubles load only when one is asked for.
+    const company = options.registryKind ? await (await import('../sandbox/kinds.js')).startKindRegistry(options.registryKind) : undefined;
     if (company) {
       cleanup.push(() => company.close());
       note(`a ${company.kind} sandbox at ${company.uploadUrl} is a third target (required)`);

@@ -87,7 +87,7 @@ export function renderMarkdown(report: PublishReport, options: RenderOptions = {
     const by = (status: string) => links.filter((l) => l.status === status).map((l) => `\`${cell(l.package)}\``);
     const parts = [
       by('linked').length ? `linked ${by('linked').join(', ')}` : '',
-      by('already_linked').length ? `already linked: ${by('already_linked').join(', ')}` : '',
+      by('already_linked').length ? `already linked to a repository: ${by('already_linked').join(', ')}` : '',
       by('failed').length ? `not linked (see the log): ${by('failed').join(', ')}` : '',
     ].filter(Boolean);
     lines.push(`${cell(t.label)} → repository \`${cell(links[0]?.repository ?? '')}\`: ${parts.join('; ')}.`, '');

@@ -8,7 +8,7 @@ import { sendUpload, type SendOutcome } from '../http/send.js';
 import { failedHttp, type FileResult } from '../outcome/model.js';
 import type { Verdict } from '../targets/target.js';
 import { RENEW_MARGIN_MS } from '../targets/trusted-publishing.js';
-import { sanitizeUrl } from '../util/url.js';
+import { sameOrigin, sanitizeUrl } from '../util/url.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, fileResult, type Context } from './context.js';
 import { buildUploadForm } from './form.js';
 import { compare, confirmAccepted, conflictResult, lookup, referenceConflict, releaseTooOld } from './index-view.js';
@@ -23,7 +23,10 @@ export async function publishFile(ctx: Context, artifact: Artifact): Promise<Fil
   const before = await lookup(ctx, artifact, false);
   // An index that refuses the credentials is a failure of the target, never "not there yet": an
   // upload now could replace what it would have shown (uv#16073: Artifactory overwrote a release).
-  if (before.kind === 'error' && (before.status === 401 || before.status === 403)) {
+  // Only where the index got them (it is on the upload host): elsewhere a 401/403 is a CDN's or a
+  // firewall's, said as an unreadable index, and the upload goes on.
+  const sentCredentials = target.credentials !== undefined && sameOrigin(target.indexUrl, target.uploadUrl);
+  if (sentCredentials && before.kind === 'error' && (before.status === 401 || before.status === 403)) {
     return fileResult(artifact, failedHttp(before.status), {
       detail: `${target.label ?? target.kind.label} rejected the credentials (${before.message}): nothing was sent`,
       hint: target.kind.authHint?.(target.credentials?.source ?? target.credentialNames) ?? `check ${target.credentialNames}`,

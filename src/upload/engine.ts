@@ -153,7 +153,8 @@ export async function publishToTarget(
   const landed = ordered.filter((r) => r.status === 'uploaded' || r.status === 'already_present').length;
   // A best-effort target that went on past refusals of single files has the rest: `partial`, never
   // `success` (which says the target has every file it was given).
-  const refusedOnly = firstBad !== undefined && landed > 0 && bad.every((r) => !stopsTarget(target, r));
+  // A conflict (other bytes under a used name) stays the target's status: the worst state a release can end in.
+  const refusedOnly = firstBad !== undefined && landed > 0 && bad.every((r) => r.status !== 'conflict' && !stopsTarget(target, r));
   const status: TargetStatus = firstBad
     ? refusedOnly
       ? 'partial'
@@ -168,7 +169,7 @@ export async function publishToTarget(
   const explained = firstBad ?? skipped[0];
   if (explained?.detail) {
     report.detail = refusedOnly
-      ? `${bad.length} of ${ordered.length} file(s) refused by the server, the others are there; first: ${explained.filename}: ${explained.detail}`
+      ? `${bad.length} of ${ordered.length} file(s) refused by the server, ${landed} there${skipped.length > 0 ? `, ${skipped.length} refused by its rules` : ''}; first: ${explained.filename}: ${explained.detail}`
       : firstBad
         ? `${firstBad.filename}: ${firstBad.detail}`
         : `${skipped.length} file(s) refused by its rules, never sent; first: ${explained.filename}: ${explained.detail}`;

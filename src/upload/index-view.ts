@@ -73,8 +73,18 @@ export async function compare(ctx: Context, outcome: IndexLookup, artifact: Arti
   if (!entry) return 'absent';
   if (entry.sha256) return entry.sha256 === (await digestOf(ctx, artifact)) ? 'same' : 'different';
   // An index that lists only md5 (Nexus 3.30): weaker, but other bytes still show as other bytes.
-  if (entry.md5) return entry.md5 === (await hashFile(artifact.path, 'md5')) ? 'same' : 'different';
+  if (entry.md5) return entry.md5 === (await md5Of(ctx, artifact)) ? 'same' : 'different';
   return 'no-hash';
+}
+
+/** The file's md5, hashed once per run (kept beside the sha256s under a key no file name has). */
+async function md5Of(ctx: Context, artifact: Artifact): Promise<string> {
+  const key = `md5:${artifact.filename}`;
+  const known = ctx.digests.get(key);
+  if (known !== undefined) return known;
+  const computed = await hashFile(artifact.path, 'md5');
+  ctx.digests.set(key, computed);
+  return computed;
 }
 
 /** The file's sha256: known from inspection (a dry run) or this run, else hashed now, once. */

@@ -6,7 +6,7 @@
  * package already linked (400, services/packages LinkToRepository's ErrInvalidArgument) is left alone.
  */
 import type { Artifact } from '../artifacts/artifact.js';
-import { httpRequest } from '../http/client.js';
+import { httpRequest, readText } from '../http/client.js';
 import { basicAuth, networkOutcome, USER_AGENT } from '../http/send.js';
 import type { PackageLink, TargetReport } from '../outcome/model.js';
 import type { Target } from '../targets/target.js';
@@ -18,7 +18,8 @@ import { poolFor, type EngineOptions } from './context.js';
 export async function linkPackages(target: Target, report: TargetReport, artifacts: readonly Artifact[], options: EngineOptions): Promise<PackageLink[]> {
   const repository = target.linkRepository;
   const urlFor = target.kind.packageLinkUrl;
-  if (!repository || !urlFor || !target.credentials) return [];
+  const credentials = target.credentials;
+  if (!repository || !urlFor || !credentials) return [];
   const uploaded = new Set(report.files.filter((f) => f.status === 'uploaded').map((f) => f.filename));
   // One link per package (its Gitea name), for the packages this run added a file to: a re-run links nothing.
   const packages = new Map<string, string>();
@@ -29,24 +30,17 @@ export async function linkPackages(target: Target, report: TargetReport, artifac
     return await mapLimited([...packages.values()], options.concurrency, async (name): Promise<PackageLink> => {
       const url = urlFor(target.uploadUrl, target.kind.formName(name), repository);
       if (url === undefined) return { package: name, repository, status: 'failed', detail: `the repository must be OWNER/NAME under the package owner` };
-      const credentials = target.credentials;
       try {
         const response = await httpRequest(url, pool, {
           method: 'POST',
-          headers: {
-            'user-agent': USER_AGENT,
-            accept: 'application/json',
-            'content-length': '0',
-            ...(credentials ? { authorization: basicAuth(credentials) } : {}),
-          },
+          headers: { 'user-agent': USER_AGENT, accept: 'application/json', 'content-length': '0', authorization: basicAuth(credentials) },
           body: '',
           ...(options.signal ? { signal: options.signal } : {}),
         });
-        const chunks: Buffer[] = [];
-        for await (const chunk of response.body as AsyncIterable<Buffer>) if (chunks.length < 16) chunks.push(chunk);
-        const body = oneLine(Buffer.concat(chunks).toString('utf8'), 200);
+        const body = oneLine(await readText(response.body, 4096), 200);
         if (response.statusCode === 201 || response.statusCode === 204) return { package: name, repository, status: 'linked' };
-        if (response.statusCode === 400) return { package: name, repository, status: 'already_linked' };
+        // LinkToRepository's ErrInvalidArgument: the package is linked already (to this or another repository).
+        if (response.statusCode === 400) return { package: name, repository, status: 'already_linked', ...(body ? { detail: body } : {}) };
         const hint =
           response.statusCode === 404
             ? `Gitea before 1.24 has no package link API, or ${repository} does not exist: link it on the package's settings page`

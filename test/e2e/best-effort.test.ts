@@ -62,7 +62,7 @@ describe('a best-effort target keeps going past a refusal of one file', () => {
     expect(s.files['beta_two-1.0-py3-none-any.whl']).toEqual({ Gitea: 'uploaded', PyPI: 'failed_http_409' });
     expect(r.stdout).toMatch(/PyPI: 2 uploaded, 1 refused by the server/);
     expect(r.stderr).toMatch(
-      /PyPI \(best-effort\) .*: partial — 1 of 3 file\(s\) refused by the server, the others are there; first: beta_two-1\.0-py3-none-any\.whl: The name 'beta-two' conflicts/,
+      /PyPI \(best-effort\) .*: partial — 1 of 3 file\(s\) refused by the server, 2 there; first: beta_two-1\.0-py3-none-any\.whl: The name 'beta-two' conflicts/,
     );
     expect(r.stderr).not.toMatch(/stopped after/);
   });

@@ -83,7 +83,7 @@ describe.concurrent('linking packages to their repository', () => {
     const next = await runMain([...args, '--link-repository', `${g.owner}/app`, dir], { env: giteaEnv() });
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).not.toMatch(/could not link/);
-    expect(next.stdout).toMatch(/already linked: `linked-one`/);
+    expect(next.stdout).toMatch(/already linked to a repository: `linked-one`/);
     expect(g.linkedRepository('linked-one')).toBe('other');
   });
 });
