@@ -4,6 +4,7 @@
  * duplicate key) would each cost another slow pass over multi-GiB wheels: see the README's
  * performance notes. The hash is computed while the file streams to the server when it can be
  * (src/http/send.ts), and by this separate pass only when needed before (dry run, index comparison).
+ * md5 is computed only to compare with an index that lists nothing else (Nexus 3.30), once per run.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -17,17 +18,17 @@ export async function sha256File(path: string): Promise<string> {
 
 /** A file's digest with another algorithm (md5, where a registry's index lists only that). */
 export async function hashFile(path: string, algorithm: 'sha256' | 'md5'): Promise<string> {
-  const sha256 = createHash(algorithm);
+  const hash = createHash(algorithm);
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafeSlow(CHUNK);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
       if (bytesRead === 0) break;
-      sha256.update(buffer.subarray(0, bytesRead));
+      hash.update(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();
   }
-  return sha256.digest('hex');
+  return hash.digest('hex');
 }

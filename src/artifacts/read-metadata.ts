@@ -33,7 +33,7 @@ export interface MetadataFile {
   /** What else the reading saw that a registry checks (zip archives only). */
   zip?: ZipFacts;
   /**
-   * The archive's member names (for PyPI's License-File check), undefined past MEMBER_NAMES_CAP; the
+   * The archive's member names (for PyPI's License-File check), undefined for a tar past MEMBER_NAMES_CAP; the
    * caller checks what it needs and keeps none of it.
    */
   members?: ReadonlySet<string>;
@@ -50,7 +50,11 @@ export interface ZipFacts {
   otherCompressionMethods: number[];
   /** A wheel's `{name}-{version}.dist-info/WHEEL`, with name and version spelled as in its file name. */
   wheelFileAsNamed?: { path: string; present: boolean };
-  /** Why Warehouse's zip framing check (utils/zipfiles.py) refuses the archive, in its words; undefined when it passes. */
+  /**
+   * Why Warehouse's zip framing check (utils/zipfiles.py) refuses the archive, in its words. Undefined when
+   * it passes the full walk (files read whole, up to 1 MiB) or, above that, the checks the central directory
+   * allows (data descriptors, duplicate names, comments): a disagreement further in is PyPI's answer.
+   */
   framing?: string;
 }
 
@@ -415,8 +419,9 @@ async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number)
   }
 }
 
+// A zip's names are all read for its own checks (RECORD, duplicates): they are passed on whatever their number.
 function memberNames(listing: ZipListing): { members?: ReadonlySet<string> } {
-  return listing.count > MEMBER_NAMES_CAP ? {} : { members: listing.names };
+  return { members: listing.names };
 }
 
 async function withZip<T>(path: string, use: (source: ZipSource, listing: ZipListing) => Promise<T>): Promise<T> {
@@ -459,7 +464,12 @@ async function readWheelMetadata(path: string, namePart: string, version: string
     const read: MetadataFile = { path: wanted, text: decodeUtf8(bytes, wanted), zip: facts, ...memberNames(listing) };
     // Warehouse reads entry_points.txt where the file name says the .dist-info is (utils/wheel.py).
     const entryPoints = kept.find((e) => e.fileName === `${namePart}-${version}.dist-info/entry_points.txt`);
-    if (entryPoints) read.entryPoints = await readZipEntry(zip, entryPoints, 1024 * 1024);
+    // Over 1 MiB it is not checked (pip reads it whatever its size): never a reason to refuse the wheel.
+    if (entryPoints && entryPoints.uncompressedSize <= 1024 * 1024) {
+      const bytes = await readZipEntry(zip, entryPoints, 1024 * 1024);
+      checkCrc(entryPoints, bytes);
+      read.entryPoints = bytes;
+    }
     return read;
   });
 }

@@ -4,7 +4,10 @@
  * order: ./pypi/upload/route.ts.
  *
  * This is the double's public face (its parts are in ./pypi/): start it with {@link startPypiRegistry}. Nothing
- * under ./pypi/ imports client code (nothing from src/ outside src/sandbox/).
+ * under ./pypi/ imports client code, with one exception: Warehouse's own rules in src/warehouse/ (platform tags,
+ * zip framing, entry points, classifiers, Python's repr), cited there, which the client's predictions use too.
+ * Those are checked apart from both: by test/warehouse/ against Warehouse's cases and by the real-wheel corpus
+ * (test/real-world/), which the double and the client must both take.
  */
 export {
   PYPI_DEFAULT_TOKEN,

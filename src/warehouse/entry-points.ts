@@ -2,7 +2,7 @@
  * The entry points of a wheel, as warehouse/utils/wheel.py checks them (#20081, 2026-05). One copy
  * serves the PyPI double and the client's prediction; the real-wheel corpus checks both.
  */
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+import { utf8Strict } from './python-repr.js';
 
 /**
  * warehouse/utils/wheel.py `_validate_entrypoints`: entry_points.txt must be UTF-8 and parse with

@@ -47,3 +47,6 @@ export function pyCompare(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/** Strict UTF-8, as Python's `bytes.decode('utf-8')`. */
+export const utf8Strict = new TextDecoder('utf-8', { fatal: true });

@@ -8,8 +8,7 @@
  * independent check of both is the corpus of real wheels (test/real-world) and the double's own tests.
  */
 
-/** Strict UTF-8, as Python's `bytes.decode('utf-8')`. */
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+import { utf8Strict } from './python-repr.js';
 
 /** A little-endian 64-bit field as a number (sizes and offsets of real archives stay far below 2^53). */
 function u64(b: Buffer, offset: number): number {

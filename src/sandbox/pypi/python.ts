@@ -1,25 +1,7 @@
 /** Python as Warehouse's messages show it: `repr()` of a str and of a list, `len()`, keywords, strict UTF-8 decoding. */
 
-/** Python `repr()` of a str. */
-export function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
-/** Python `repr()` of a list of str. */
-export function pyListRepr(items: string[]): string {
-  return `[${items.map(pyRepr).join(', ')}]`;
-}
+// repr() of a str and of a list: one copy, with Warehouse's shared rules (CPython's isprintable()).
+export { pyListRepr, pyRepr } from '../../warehouse/python-repr.js';
 
 /** Length of a str as Python counts it (code points). */
 export const pyLen = (s: string): number => Array.from(s).length;
@@ -71,7 +53,7 @@ export function identifierProblem(id: string): string | undefined {
 }
 
 /** `bytes.decode('utf-8')` (strict: throws on invalid bytes). */
-export const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+export { utf8Strict } from '../../warehouse/python-repr.js';
 
 /**
  * `datetime.isoformat()` of a naive UTC datetime plus "Z", as packaging/utils.py `_simple_detail` writes PEP 700
