@@ -2,7 +2,7 @@
  * Sandbox (loopback doubles) of the other PyPI-compatible registries (issue 20): GitLab, JFrog Artifactory, Sonatype
  * Nexus, AWS CodeArtifact, Azure Artifacts, devpi and pypiserver. One generic server (./kinds/server.ts) answers as a
  * per-kind profile (./kinds/profiles.ts) says; each behaviour is cited there from the study of the servers' source,
- * docs and issues (/tmp/research/registries.md), and what it could not verify is marked UNVERIFIED and listed in the
+ * docs and issues (./kinds/SOURCES.md), and what it could not verify is marked UNVERIFIED and listed in the
  * profile's `unverified`.
  *
  * This is the doubles' public face: start one with {@link startKindRegistry}, pick a kind from

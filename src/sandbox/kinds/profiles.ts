@@ -1,6 +1,6 @@
 /**
  * The registry kinds as data: one {@link KindProfile} per kind, read by the one generic server (./server.ts).
- * Every behaviour comes from the study /tmp/research/registries.md (a reading of each server's source, docs and
+ * Every behaviour comes from the study ./SOURCES.md (a reading of each server's source, docs and
  * issues; its sources are cited next to each entry, commits as there). Entries the study marks UNVERIFIED are
  * the documented or most-reported behaviour and say "UNVERIFIED" in their comment; they are also listed in each
  * profile's `unverified`.
