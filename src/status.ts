@@ -37,7 +37,8 @@ import { insecureTargets } from './config/resolve.js';
 import type { Settings } from './config/settings.js';
 import { UsageError } from './errors.js';
 import { ConnectionPool } from './http/client.js';
-import { readIndex, type IndexedFile, type IndexLookup, type IndexWant } from './http/index-reader.js';
+import type { IndexedFile, IndexLookup, IndexWant } from './http/index-reader.js';
+import { readTargetPage } from './upload/index-view.js';
 import type { Policy, Target } from './targets/target.js';
 import { sameOrigin, sanitizeUrl } from './util/url.js';
 
@@ -189,22 +190,8 @@ async function readPage(
   indexTimeoutMs: number,
   options: StatusOptions,
 ): Promise<IndexLookup> {
-  const page = await readIndex({
-    indexUrl: target.indexUrl,
-    project,
-    uploadUrl: target.uploadUrl,
-    credentials: target.credentials,
-    pool,
-    want,
-    timeoutMs: indexTimeoutMs,
-    // As the dry run reads it: PyPI's PEP 691 JSON where the kind has a release-age rule (HTML otherwise).
-    ...(target.kind.newFilesWithinDays !== undefined ? { json: true } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  // A registry that sends a project it has not got to pypi.org says "not here" (never followed).
-  if (target.kind.redirectMeansAbsent && page.kind === 'error' && page.status !== undefined && page.status >= 300 && page.status < 400)
-    return { kind: 'absent' };
-  return page;
+  // As the dry run reads it (upload/index-view.ts readTargetPage).
+  return readTargetPage(target, project, want, pool, { timeoutMs: indexTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
 }
 
 async function projectStatus(

@@ -7,7 +7,8 @@ import type { Artifact } from '../artifacts/artifact.js';
 import { hashFile, sha256File } from '../artifacts/digests.js';
 import { readFileList, readIndex, type IndexLookup, type IndexWant } from '../http/index-reader.js';
 import type { FileResult } from '../outcome/model.js';
-import type { Refusal } from '../targets/target.js';
+import type { Refusal, Target } from '../targets/target.js';
+import type { ConnectionPool } from '../http/client.js';
 import { versionKey } from '../artifacts/pep440.js';
 import { fileResult, type Context } from './context.js';
 
@@ -18,28 +19,41 @@ export async function lookup(ctx: Context, artifact: Artifact, fresh: boolean): 
   const project = ctx.target.kind.indexProjectName(artifact.name);
   const cached = ctx.index.get(project);
   if (cached && !fresh) return cached;
-  const pending = readIndex({
-    indexUrl: ctx.target.indexUrl,
-    project,
-    uploadUrl: ctx.target.uploadUrl,
-    credentials: ctx.target.credentials,
-    pool: ctx.pool,
-    want: wanted(ctx, ctx.target.kind.indexProjectName, project, artifact),
-    ...(ctx.target.kind.newFilesWithinDays !== undefined ? { json: true } : {}),
+  const read = readTargetPage(ctx.target, project, wanted(ctx, ctx.target.kind.indexProjectName, project, artifact), ctx.pool, {
     ...(ctx.options.indexTimeoutMs !== undefined ? { timeoutMs: ctx.options.indexTimeoutMs } : {}),
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   });
-  // A registry whose index sends a project it has not got to pypi.org (pypiserver's fallback, GitLab's
-  // forwarding) says "not here": the redirect is never followed (pypi.org may hold other bytes).
-  const read = ctx.target.kind.redirectMeansAbsent
-    ? pending.then(
-        (page): IndexLookup => (page.kind === 'error' && page.status !== undefined && page.status >= 300 && page.status < 400 ? { kind: 'absent' } : page),
-      )
-    : pending;
   ctx.index.set(project, read);
   const outcome = await read;
   ctx.deps.emit({ type: 'index', target: ctx.target.id, project, outcome: describe(outcome) });
   return outcome;
+}
+
+/**
+ * A target's page of one project, read as its kind needs (publish, the dry run, `status` and the
+ * reference check alike): PEP 691 JSON where the kind has a release-age rule (upload times), and a
+ * redirect as "not here" where its index sends a project it has not got to pypi.org (pypiserver's
+ * fallback, GitLab's forwarding), never followed (pypi.org may hold other bytes).
+ */
+export async function readTargetPage(
+  target: Target,
+  project: string,
+  want: IndexWant,
+  pool: ConnectionPool,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<IndexLookup> {
+  const page = await readIndex({
+    indexUrl: target.indexUrl,
+    project,
+    uploadUrl: target.uploadUrl,
+    credentials: target.credentials,
+    pool,
+    want,
+    ...(target.kind.newFilesWithinDays !== undefined ? { json: true } : {}),
+    ...options,
+  });
+  const redirected = page.kind === 'error' && page.status !== undefined && page.status >= 300 && page.status < 400;
+  return redirected && target.kind.redirectMeansAbsent ? { kind: 'absent' } : page;
 }
 
 /**
@@ -158,13 +172,7 @@ export async function referenceConflict(ctx: Context, artifact: Artifact): Promi
     const key = `${reference.id} ${project}`;
     let pending = ctx.referencePages.get(key);
     if (!pending) {
-      pending = readIndex({
-        indexUrl: reference.indexUrl,
-        project,
-        uploadUrl: reference.uploadUrl,
-        credentials: reference.credentials,
-        pool: ctx.pool,
-        want: wanted(ctx, reference.kind.indexProjectName, project, artifact),
+      pending = readTargetPage(reference, project, wanted(ctx, reference.kind.indexProjectName, project, artifact), ctx.pool, {
         ...(ctx.options.indexTimeoutMs !== undefined ? { timeoutMs: ctx.options.indexTimeoutMs } : {}),
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
       });
