@@ -128,8 +128,9 @@ export function interruptedLine(signal: string, report: PublishReport): string {
   if (details.some((d) => d === 'interrupted during upload')) return `interrupted by ${signal} during upload: uploads in flight were cancelled; ${again}`;
   if (details.some((d) => d === 'interrupted while waiting to retry')) return `interrupted by ${signal} while waiting to retry an upload; ${again}`;
   if (report.dryRun || details.some((d) => d.startsWith('interrupted while reading'))) {
-    const uploaded = report.targets.some((t) => t.files.some((f) => f.status === 'uploaded'));
-    return `interrupted by ${signal} while reading an index${report.dryRun || uploaded ? '' : ' (no upload had started: nothing was sent)'}; ${report.dryRun ? 'nothing is sent on a dry run' : again}`;
+    // Sent: any attempt made, whatever its outcome (a refused upload, one answered 409, one retried).
+    const sent = report.targets.some((t) => t.files.some((f) => f.attempts > 0));
+    return `interrupted by ${signal} while reading an index${report.dryRun || sent ? '' : ' (no upload had started: nothing was sent)'}; ${report.dryRun ? 'nothing is sent on a dry run' : again}`;
   }
   return `interrupted by ${signal}; ${again}`;
 }

@@ -35,16 +35,20 @@ export interface TargetFlags {
  */
 function linkRepositoryFor(uploadUrl: string, flags: TargetFlags, env: NodeJS.ProcessEnv): string | undefined {
   if (flags.linkRepository === false) return undefined;
+  const owner = giteaOwnerOf(uploadUrl);
+  const sameOwner = (repository: string) => owner !== undefined && repository.split('/')[0]?.toLowerCase() === owner.toLowerCase();
   if (typeof flags.linkRepository === 'string' && flags.linkRepository !== '') {
     if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/.test(flags.linkRepository)) {
       throw new UsageError(`--link-repository: '${flags.linkRepository}' is not OWNER/REPO`, { code: 'usage' });
     }
+    // services/packages LinkToRepository: a package links only to a repository of its own owner.
+    if (!sameOwner(flags.linkRepository)) {
+      throw new UsageError(`--link-repository: ${flags.linkRepository} is not a repository of the package owner '${owner ?? '?'}'`, { code: 'usage' });
+    }
     return flags.linkRepository;
   }
   const job = env.GITHUB_REPOSITORY;
-  const owner = /\/api\/packages\/([^/]+)\/pypi\/?$/.exec(uploadUrl)?.[1];
-  if (!job || !owner || job.split('/')[0]?.toLowerCase() !== owner.toLowerCase()) return undefined;
-  return job;
+  return job && sameOwner(job) ? job : undefined;
 }
 
 /** An http(s) URL with a host, or undefined. (Plain URL checks: zod is loaded only for pyproject.toml and --json.) */
@@ -161,10 +165,15 @@ function defaultUser(name: TargetKindName): string | undefined {
   return name === 'gitea' ? undefined : REGISTRY_SPECS[name].tokenUser;
 }
 
+/** The package owner of a Gitea upload URL (…/api/packages/OWNER/pypi). */
+function giteaOwnerOf(uploadUrl: string): string | undefined {
+  return /\/api\/packages\/([^/]+)\/pypi\/?$/.exec(new URL(uploadUrl).pathname)?.[1];
+}
+
 function whereOf(uploadUrl: string): string {
-  const url = new URL(uploadUrl);
-  const owner = /\/api\/packages\/([^/]+)\/pypi\/?$/.exec(url.pathname)?.[1];
-  return owner ? `${url.host} (${owner})` : url.host;
+  const owner = giteaOwnerOf(uploadUrl);
+  const { host } = new URL(uploadUrl);
+  return owner ? `${host} (${owner})` : host;
 }
 
 /** The simple index of a target, from its upload URL; a URL whose index cannot be derived asks for index-url. */

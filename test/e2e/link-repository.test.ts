@@ -72,6 +72,16 @@ describe.concurrent('linking packages to their repository', () => {
     expect(g.linkedRepository('linked-one')).toBeUndefined();
   });
 
+  it("--link-repository under another owner is a usage error before any request (a package links only to its owner's)", async ({ onTestFinished }) => {
+    const g = await gitea(onTestFinished, { linkApi: true, repositories: ['app'] });
+    const r = await runMain(['--gitea-url', g.url, '--gitea-owner', g.owner, '--no-pypi', '--link-repository', 'someone-else/app', release()], {
+      env: giteaEnv(),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--link-repository: someone-else\/app is not a repository of the package owner 'molecule'/);
+    expect(g.requests).toHaveLength(0);
+  });
+
   it('a package already linked (400) is left alone, without a warning', async ({ onTestFinished }) => {
     const g = await gitea(onTestFinished, { linkApi: true, repositories: ['app', 'other'] });
     const args = ['--gitea-url', g.url, '--gitea-owner', g.owner, '--no-pypi'];
