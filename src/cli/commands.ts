@@ -229,9 +229,13 @@ export async function reportError(err: unknown, io: CliIo, state: RunState, glob
   if (err.hint) (err instanceof InvalidArtifactsError ? out.error : out.info)(err instanceof InvalidArtifactsError ? err.hint : `hint: ${err.hint}`);
   if (session.actions) session.commands(command('error', `molecule-publish: ${lines.join('; ')}`));
   // A failed run still leaves its trace in the job summary and, with --json, a report.
-  const summary = ['### molecule-publish', '', `**Nothing was published** (exit ${exitCode}):`, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
+  const status = state.command === 'status';
+  const heading = status
+    ? [`### molecule-publish status`, '', `**The registries were not read** (exit ${exitCode}):`]
+    : ['### molecule-publish', '', `**Nothing was published** (exit ${exitCode}):`];
+  const summary = [...heading, '', ...lines.map((l) => `- ${cell(l)}`), ''].join('\n');
   await writeSummary(state, session, summary);
-  await writeOutputs(io, session, stoppedOutputs(exitCode, state.dryRun));
+  if (!status) await writeOutputs(io, session, stoppedOutputs(exitCode, state.dryRun));
   if (state.json) {
     const { errorJsonReport } = await import('../report/json.js');
     io.stdout(`${JSON.stringify(errorJsonReport(lines, exitCode, state.startedAt, state.dryRun), null, 2)}\n`);

@@ -170,6 +170,9 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   status.action(async (projects: string[], flags: import('./status-command.js').StatusFlags, command: Command) => {
     flags.explicit = ENGINE_OPTIONS.map((o) => o.key).filter((key) => command.getOptionValueSource(key) === 'cli');
     state.json = flags.json === true;
+    state.command = 'status';
+    const summary = flags.summary ?? io.env.GITHUB_STEP_SUMMARY;
+    state.summaryFile = summary ? resolve(io.cwd, summary) : undefined;
     const { runStatus } = await import('./status-command.js');
     state.exitCode = await runStatus(projects, flags, io, program.opts<GlobalFlags>(), state);
   });

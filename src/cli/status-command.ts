@@ -114,9 +114,15 @@ function renderProject(report: StatusReport, project: ProjectStatus): string[] {
 }
 
 export function headline(report: StatusReport): string {
-  const problems = report.projects.flatMap((p) => p.problems).filter((p) => p.kind !== 'uncompared');
+  const all = report.projects.flatMap((p) => p.problems);
+  const problems = all.filter((p) => p.kind !== 'uncompared');
+  const uncompared = all.length - problems.length;
   const names = report.projects.map((p) => `${p.name} ${p.version ?? p.requested ?? ''}`.trim()).join(', ');
-  if (problems.length === 0) return `**Complete**: ${names} identical at ${report.targets.map((t) => t.label).join(' and ')} (exit 0)`;
+  if (problems.length === 0) {
+    // A file listed without a digest in common was not compared: "identical" would say more than was checked.
+    const caveat = uncompared > 0 ? `; ${uncompared} file(s) listed everywhere but not compared (no digest in common)` : '';
+    return `**Complete**: ${names} ${uncompared > 0 ? 'listed' : 'identical'} at ${report.targets.map((t) => t.label).join(' and ')}${caveat} (exit 0)`;
+  }
   const count = (kind: string) => problems.filter((p) => p.kind === kind).length;
   const parts = [
     ['missing', 'file(s) missing'],

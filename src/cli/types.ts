@@ -63,6 +63,8 @@ export interface RunState {
   json: boolean;
   dryRun: boolean;
   summaryFile: string | undefined;
+  /** `status` publishes nothing: an error there writes no publish step outputs. */
+  command?: 'publish' | 'status';
   /** Set once a command has opened its output (see commands.ts). */
   session: unknown;
   startedAt: Date;

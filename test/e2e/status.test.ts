@@ -4,6 +4,9 @@
  * lists every file of the version with the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { giteaEnv } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
@@ -173,9 +176,17 @@ describe('status', () => {
     const bad = await runMain(['status', '--gitea-url', 'http://127.0.0.1:9', '--gitea-owner', 'o', 'molecule-demo==not a version']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected NAME or NAME==VERSION');
-    const unconfigured = await runMain(['status', '--no-pypi', PROJECT]);
+    // In Actions: no publish step outputs (status publishes nothing), the summary says the registries were not read.
+    const dir = mkdtempSync(join(tmpdir(), 'molecule-status-'));
+    const outputs = join(dir, 'outputs');
+    const summary = join(dir, 'summary.md');
+    const unconfigured = await runMain(['status', '--no-pypi', PROJECT], {
+      env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary },
+    });
     expect(unconfigured.code).toBe(2);
     expect(unconfigured.stderr).toContain('the Gitea registry is not configured');
+    expect(existsSync(outputs)).toBe(false);
+    expect(readFileSync(summary, 'utf8')).toMatch(/### molecule-publish status\n\n\*\*The registries were not read\*\* \(exit 2\)/);
   });
 });
 
