@@ -3,13 +3,9 @@
 // and the CLI's own file-hashing function streamed from a (page-cached) file.
 import { createHash, randomFillSync } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { median } from './proc.mjs';
 
 const CHUNK = 1024 * 1024; // digests.ts reads 1 MiB chunks
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function timeIt(reps, fn) {
   await fn(); // warm-up (JIT, wasm instantiation)

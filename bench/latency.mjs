@@ -2,15 +2,10 @@
 // front of the sink), molecule-publish and twine side by side in the same run, at 0, 50 and 150 ms.
 // The number of sequential round trips is read off the times: (wall at 150 ms - wall at 0 ms) / 150 ms.
 import { startLatencyProxy } from './latency-proxy.mjs';
-import { measure } from './proc.mjs';
+import { measure, median } from './proc.mjs';
 import { startSink } from './sink.mjs';
 
 export const LATENCY_RTTS_MS = [0, 50, 150];
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : Number.NaN;
-};
 
 /**
  * sets: [{ id, label, files, dir }]; tools(url, set) → [{ tool, cmd, args, env }].

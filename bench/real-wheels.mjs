@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
-import { measure } from './proc.mjs';
+import { measure, median } from './proc.mjs';
 
 const HELPER = fileURLToPath(new URL('../test/helpers/real-wheels.ts', import.meta.url));
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -31,12 +31,6 @@ export async function findCorpus() {
   const helper = await import(`data:text/javascript,${encodeURIComponent(code)}`);
   return { wheels: helper.findRealWheels(), source: helper.describeRealWheelSource() };
 }
-
-const median = (xs) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * Read system calls and bytes of a running process, sampled from /proc/PID/io until it exits: the

@@ -21,7 +21,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INPUT_ROOT, prepareInputs, removeInputs } from './inputs.mjs';
 import { hashingBench, sha256Of } from './hashing.mjs';
-import { cpuSecondsOf, killTree, measure } from './proc.mjs';
+import { cpuSecondsOf, killTree, measure, median } from './proc.mjs';
 import { realWheelsBench } from './real-wheels.mjs';
 import { latencyBench, renderLatency } from './latency.mjs';
 
@@ -61,12 +61,6 @@ const USER = 'bench-user';
 const TOKEN = 'bench-token-not-a-secret';
 
 const log = (m) => process.stderr.write(`${m}\n`);
-const median = (xs) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** The environment for the tools: ours, minus anything that would reach a real registry or CI file. */
 function childEnv(extra) {
   const env = { ...process.env };

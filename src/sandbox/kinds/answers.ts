@@ -42,7 +42,5 @@ export function fill(template: string, values: TemplateValues, json = false): st
   });
 }
 
-/** PEP 503 name normalisation: runs of `-`, `_`, `.` become one `-`, lower-cased. */
-export function pep503(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
+/** PEP 503 name normalisation (the PyPI double's, one copy in the sandbox). */
+export { normalizePep503 as pep503 } from '../pypi/rules/names.js';
